@@ -1,0 +1,12 @@
+// Content hashes (OpenSSL's SHA-256), for checksums and idempotency keys.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace edfleet::core {
+
+// Lower-case hex SHA-256 digest of `data`.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace edfleet::core
