@@ -3,7 +3,10 @@
 # Strict warnings on edfleet's own code (never on generated or third-party code).
 function(edfleet_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                                           -Wno-missing-field-initializers)
+                                           -Wno-missing-field-initializers
+                                           # GCC 12 false positive at -O3 inside libstdc++'s
+                                           # std::string concatenation (GCC bug 105651).
+                                           -Wno-restrict)
   if(EDFLEET_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
