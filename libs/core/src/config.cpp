@@ -218,7 +218,7 @@ Result<void> ConfigSpec::load_text(std::string_view yaml, const Environment& env
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string name = it->first.as<std::string>();
       const std::string key = prefix.empty() ? name : prefix + "." + name;
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;  // a handle: copy it, the iterator's pair is a temporary
       auto bound = bindings_.find(key);
       if (bound != bindings_.end()) {
         const Binding& b = bound->second;

@@ -67,6 +67,7 @@ class ConsumerLoop::Impl {
       // Eager range assignment: the protocol librdkafka's mock cluster handles most reliably.
       detail::set_property(conf, "partition.assignment.strategy", "range", what);
       detail::set_property(conf, "session.timeout.ms", std::to_string(session_ms), what);
+      detail::set_property(conf, "fetch.wait.max.ms", std::to_string(config_.fetch_wait_max.count()), what);
       // Frequent heartbeats so that members notice a rebalance quickly.
       detail::set_property(conf, "heartbeat.interval.ms",
                            std::to_string(std::clamp<long long>(session_ms / 5, 100, 3000)), what);

@@ -42,6 +42,10 @@ struct ConsumerConfig {
   int max_attempts = 3;                          // attempts of a poison record before the DLQ
   std::chrono::milliseconds retry_backoff{100};  // first backoff; transient failures double it
   std::chrono::milliseconds session_timeout{6000};
+  // How long a fetch waits for data (fetch.wait.max.ms). librdkafka's 500 ms default puts up to half
+  // a second on every event at low rates; 10 ms keeps event -> effect latency low (measured by the
+  // analytics helper: every event counted within 100 ms at 10k events/s).
+  std::chrono::milliseconds fetch_wait_max{10};
   std::map<std::string, std::string> extra;  // raw librdkafka properties, applied last
   prometheus::Registry* registry = nullptr;  // edfleet_kafka_consumed_total{group,topic}, ...
 };

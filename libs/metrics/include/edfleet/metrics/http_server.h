@@ -1,0 +1,56 @@
+// The HTTP side of every edfleet service: Prometheus metrics, a liveness probe, and service routes.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+#include <prometheus/registry.h>
+
+namespace edfleet::metrics {
+
+// The Prometheus exposition content type that /metrics answers with.
+inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// One HTTP server per service. GET /metrics renders `registry` in the Prometheus text format
+// (0.0.4); GET /healthz answers 200 "ok" for as long as the process serves HTTP at all (liveness;
+// readiness is gRPC health). Services add their own handlers through routes() before start().
+// start() binds `host:port` (port 0 picks a free port) and serves on a background thread pool until
+// stop(); both are safe to call once each, and stop() is also called by the destructor.
+class HttpServer {
+ public:
+  HttpServer(std::string host, int port, std::shared_ptr<prometheus::Registry> registry);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // The underlying server, for adding routes. Add them before start().
+  httplib::Server& routes() { return server_; }
+
+  // Binds and starts serving; returns the bound port. Throws std::runtime_error when the address
+  // cannot be bound (port in use, bad host) or when called twice.
+  int start();
+
+  // Stops accepting, lets in-flight requests finish and joins the serving thread. Idempotent.
+  void stop();
+
+  // The bound port, 0 before start().
+  int port() const { return bound_port_; }
+
+ private:
+  std::string host_;
+  int port_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  httplib::Server server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  int bound_port_ = 0;
+  bool started_ = false;
+};
+
+// Renders a registry in the Prometheus text format; /metrics uses it, tests may too.
+std::string render(const prometheus::Registry& registry);
+
+}  // namespace edfleet::metrics

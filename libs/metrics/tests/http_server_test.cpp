@@ -1,0 +1,93 @@
+#include "edfleet/metrics/http_server.h"
+
+#include <catch2/catch.hpp>
+#include <prometheus/counter.h>
+
+using edfleet::metrics::HttpServer;
+
+namespace {
+
+std::shared_ptr<prometheus::Registry> registry_with_counter(double value) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto& family = prometheus::BuildCounter()
+                     .Name("edfleet_test_things_total")
+                     .Help("Things counted by the test.")
+                     .Register(*registry);
+  family.Add({{"kind", "widget"}}).Increment(value);
+  return registry;
+}
+
+}  // namespace
+
+TEST_CASE("HttpServer serves the registry on /metrics in the Prometheus text format") {
+  HttpServer server("127.0.0.1", 0, registry_with_counter(3));
+  int port = server.start();
+  REQUIRE(port > 0);
+  CHECK(server.port() == port);
+
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/metrics");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->get_header_value("Content-Type") == edfleet::metrics::kPrometheusContentType);
+  CHECK(res->body.find("# TYPE edfleet_test_things_total counter") != std::string::npos);
+  CHECK(res->body.find("edfleet_test_things_total{kind=\"widget\"} 3") != std::string::npos);
+  server.stop();
+}
+
+TEST_CASE("HttpServer answers /healthz and routes added before start") {
+  HttpServer server("127.0.0.1", 0, std::make_shared<prometheus::Registry>());
+  server.routes().Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("hi", "text/plain");
+  });
+  server.routes().Get("/boom", [](const httplib::Request&, httplib::Response&) {
+    throw std::runtime_error("route failed");
+  });
+  int port = server.start();
+
+  httplib::Client client("127.0.0.1", port);
+  auto health = client.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(health->body == "ok");
+
+  auto hello = client.Get("/hello");
+  REQUIRE(hello);
+  CHECK(hello->body == "hi");
+
+  auto boom = client.Get("/boom");
+  REQUIRE(boom);
+  CHECK(boom->status == 500);
+
+  auto missing = client.Get("/nope");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+}
+
+TEST_CASE("HttpServer stop closes the port and is idempotent") {
+  HttpServer server("127.0.0.1", 0, std::make_shared<prometheus::Registry>());
+  int port = server.start();
+  server.stop();
+  server.stop();
+
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(std::chrono::seconds(2));
+  auto res = client.Get("/healthz");
+  CHECK_FALSE(res);
+}
+
+TEST_CASE("HttpServer stop without start is harmless; start twice is an error") {
+  HttpServer idle("127.0.0.1", 0, std::make_shared<prometheus::Registry>());
+  idle.stop();
+
+  HttpServer server("127.0.0.1", 0, std::make_shared<prometheus::Registry>());
+  server.start();
+  CHECK_THROWS_AS(server.start(), std::runtime_error);
+}
+
+TEST_CASE("HttpServer refuses a port that is already taken") {
+  HttpServer first("127.0.0.1", 0, std::make_shared<prometheus::Registry>());
+  int port = first.start();
+  HttpServer second("127.0.0.1", port, std::make_shared<prometheus::Registry>());
+  CHECK_THROWS_AS(second.start(), std::runtime_error);
+}

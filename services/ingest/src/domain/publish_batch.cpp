@@ -1,0 +1,243 @@
+#include "domain/publish_batch.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "domain/content_hash.h"
+#include "edfleet/core/log.h"
+
+namespace edfleet::ingest {
+namespace {
+
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+EventOutcome unavailable(const std::string& id, std::string message) {
+  return EventOutcome::rejected(id, {RejectReason::kUnavailable, "", std::move(message)});
+}
+
+// Releases claimed keys however the processing ends.
+class ClaimGuard {
+ public:
+  ClaimGuard(InFlightKeys& keys, std::vector<EventKey> claimed) : keys_(keys), claimed_(std::move(claimed)) {}
+  ~ClaimGuard() { keys_.release(claimed_); }
+  ClaimGuard(const ClaimGuard&) = delete;
+  ClaimGuard& operator=(const ClaimGuard&) = delete;
+
+ private:
+  InFlightKeys& keys_;
+  std::vector<EventKey> claimed_;
+};
+
+}  // namespace
+
+std::vector<std::size_t> InFlightKeys::claim_some(const std::vector<EventKey>& wanted,
+                                                  std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    std::vector<std::size_t> claimed;
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      if (held_.insert(wanted[i]).second) claimed.push_back(i);
+    }
+    if (!claimed.empty() || wanted.empty()) return claimed;
+    if (released_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      // One last look: a release may have raced with the timeout.
+      for (std::size_t i = 0; i < wanted.size(); ++i) {
+        if (held_.insert(wanted[i]).second) claimed.push_back(i);
+      }
+      return claimed;
+    }
+  }
+}
+
+void InFlightKeys::release(const std::vector<EventKey>& keys) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& key : keys) held_.erase(key);
+  }
+  released_.notify_all();
+}
+
+std::size_t InFlightKeys::size() const {
+  std::lock_guard lock(mutex_);
+  return held_.size();
+}
+
+PublishBatch::PublishBatch(EventPublisher& publisher, AcceptedEventLedger& ledger, core::Clock& clock,
+                           core::IdGenerator& ids, PublishSettings settings)
+    : publisher_(publisher), ledger_(ledger), clock_(clock), ids_(ids), settings_(std::move(settings)) {}
+
+core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> events, const BatchContext& context) {
+  if (events.size() > settings_.max_batch_events) {
+    return core::Error{core::ErrorCode::kResourceExhausted,
+                       "A batch holds at most " + std::to_string(settings_.max_batch_events) + " events; this one has " +
+                           std::to_string(events.size()) + ". Split it into smaller batches.",
+                       "events"};
+  }
+  if (!context.caller_tenant.empty() && !is_tenant_slug(context.caller_tenant)) {
+    return core::Error::invalid("The caller's tenant \"" + context.caller_tenant + "\" is not a valid tenant slug.",
+                                "tenant");
+  }
+
+  const core::Timestamp now = clock_.now();
+  const std::string trace_id = context.trace_id.empty() ? ids_.trace_id() : context.trace_id;
+  const std::size_t n = events.size();
+  std::vector<EventOutcome> outcomes(n);
+  std::vector<std::string> hashes(n);
+  std::vector<std::size_t> copy_of(n, kNone);  // a later identical copy -> index of the first
+  std::map<EventKey, std::size_t> first_seen;
+  std::vector<std::size_t> pending;           // first occurrences of valid events, still to process
+
+  for (std::size_t i = 0; i < n; ++i) {
+    EventEnvelope& event = events[i];
+    outcomes[i].id = event.id;
+    if (auto rejection = validate_event(event, context.caller_tenant, settings_.limits, now)) {
+      outcomes[i] = EventOutcome::rejected(event.id, std::move(*rejection));
+      continue;
+    }
+    hashes[i] = content_hash(event);
+    const auto [it, inserted] = first_seen.emplace(key_of(event), i);
+    if (!inserted) {
+      if (hashes[it->second] == hashes[i]) {
+        copy_of[i] = it->second;
+      } else {
+        outcomes[i] = EventOutcome::rejected(
+            event.id, {RejectReason::kIdReused, "id",
+                       "id " + event.id + " appears earlier in this batch with different content; give each event "
+                                          "its own id."});
+      }
+      continue;
+    }
+    event.received_at = from_timestamp(now);
+    if (event.trace_id.empty()) event.trace_id = trace_id;
+    pending.push_back(i);
+  }
+
+  std::size_t published = 0;
+  const auto deadline = std::chrono::steady_clock::now() + settings_.in_flight_wait;
+  while (!pending.empty()) {
+    std::vector<EventKey> keys;
+    keys.reserve(pending.size());
+    for (std::size_t i : pending) keys.push_back(key_of(events[i]));
+    const std::vector<std::size_t> claimed_positions = in_flight_.claim_some(keys, deadline);
+    if (claimed_positions.empty()) {
+      for (std::size_t i : pending) {
+        outcomes[i] = unavailable(events[i].id,
+                                  "Another request is still publishing this event id; retry later (it is safe).");
+      }
+      break;
+    }
+    std::vector<std::size_t> claimed;
+    std::vector<EventKey> claimed_keys;
+    std::vector<bool> taken(pending.size(), false);
+    for (std::size_t position : claimed_positions) {
+      claimed.push_back(pending[position]);
+      claimed_keys.push_back(keys[position]);
+      taken[position] = true;
+    }
+    {
+      ClaimGuard guard(in_flight_, std::move(claimed_keys));
+      process(events, claimed, hashes, outcomes, published);
+    }
+    std::vector<std::size_t> rest;
+    for (std::size_t p = 0; p < pending.size(); ++p) {
+      if (!taken[p]) rest.push_back(pending[p]);
+    }
+    pending = std::move(rest);
+  }
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (copy_of[i] == kNone) continue;
+    outcomes[i] = outcomes[copy_of[i]];
+    outcomes[i].id = events[i].id;
+    if (outcomes[i].accepted) outcomes[i].duplicate = true;
+  }
+
+  BatchResult result;
+  result.published = published;
+  for (const auto& outcome : outcomes) {
+    if (outcome.accepted) {
+      ++result.accepted;
+      if (outcome.duplicate) ++result.duplicates;
+    } else {
+      ++result.rejected;
+      if (outcome.reason == RejectReason::kUnavailable) ++result.unavailable;
+    }
+  }
+  result.outcomes = std::move(outcomes);
+  return result;
+}
+
+void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector<std::size_t>& claimed,
+                           const std::vector<std::string>& hashes, std::vector<EventOutcome>& outcomes,
+                           std::size_t& published) {
+  std::vector<EventKey> keys;
+  keys.reserve(claimed.size());
+  for (std::size_t i : claimed) keys.push_back(key_of(events[i]));
+
+  std::map<EventKey, std::string> known;
+  try {
+    known = ledger_.find(keys);
+  } catch (const std::exception& e) {
+    core::log::error("accepted-event ledger lookup failed", {{"error", e.what()}, {"events", claimed.size()}});
+    for (std::size_t i : claimed) {
+      outcomes[i] = unavailable(events[i].id,
+                                "The idempotency ledger is unavailable, so nothing was published; retry later.");
+    }
+    return;
+  }
+
+  std::vector<std::size_t> fresh;
+  for (std::size_t k = 0; k < claimed.size(); ++k) {
+    const std::size_t i = claimed[k];
+    const auto it = known.find(keys[k]);
+    if (it == known.end()) {
+      fresh.push_back(i);
+    } else if (it->second == hashes[i]) {
+      outcomes[i] = EventOutcome{events[i].id, true, true, RejectReason::kNone, "", ""};
+    } else {
+      outcomes[i] = EventOutcome::rejected(
+          events[i].id, {RejectReason::kIdReused, "id",
+                         "id " + events[i].id + " was accepted before with different content; use a new id for a "
+                                                "new event, or resend the original content unchanged."});
+    }
+  }
+  if (fresh.empty()) return;
+
+  std::vector<EventEnvelope> batch;
+  batch.reserve(fresh.size());
+  for (std::size_t i : fresh) batch.push_back(events[i]);
+  std::vector<PublishAck> acks;
+  try {
+    acks = publisher_.publish(batch);
+  } catch (const std::exception& e) {
+    core::log::error("publishing events failed", {{"error", e.what()}, {"events", fresh.size()}});
+    acks.assign(fresh.size(), PublishAck{false, e.what()});
+  }
+
+  std::vector<AcceptedEvent> records;
+  for (std::size_t k = 0; k < fresh.size(); ++k) {
+    const std::size_t i = fresh[k];
+    const bool ok = k < acks.size() && acks[k].ok;
+    if (ok) {
+      outcomes[i] = EventOutcome{events[i].id, true, false, RejectReason::kNone, "", ""};
+      records.push_back({key_of(events[i]), hashes[i], to_timestamp(*events[i].received_at)});
+      ++published;
+    } else {
+      const std::string error = k < acks.size() ? acks[k].error : std::string("no acknowledgement");
+      outcomes[i] = unavailable(events[i].id, "The event stream did not acknowledge the event (" + error +
+                                                  "); it was not accepted. Retrying is safe.");
+    }
+  }
+  if (records.empty()) return;
+  try {
+    ledger_.record(records);
+  } catch (const std::exception& e) {
+    // The events are on the stream already: report them accepted. A retry would publish them again;
+    // consumers de-duplicate by event id, so that costs a duplicate message, not a wrong count.
+    core::log::error("recording accepted events failed; a retry may publish them again",
+                     {{"error", e.what()}, {"events", records.size()}});
+  }
+}
+
+}  // namespace edfleet::ingest

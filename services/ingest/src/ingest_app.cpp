@@ -1,0 +1,102 @@
+#include "ingest_app.h"
+
+#include "edfleet/core/log.h"
+#include "edfleet/kafka/topics.h"
+#include "transport/http_routes.h"
+
+namespace edfleet::ingest {
+namespace {
+
+kafka::ProducerConfig producer_config(const service::CommonConfig& common, const IngestConfig& config,
+                                      prometheus::Registry& registry) {
+  kafka::ProducerConfig out;
+  out.bootstrap_servers = common.kafka_bootstrap_servers;
+  out.client_id = "edfleet-ingest";
+  // A record Kafka has not acknowledged when we answer "unavailable" should not arrive much later
+  // anyway: give up on it at about the same time.
+  out.delivery_timeout = config.kafka_timeout;
+  out.registry = &registry;
+  return out;
+}
+
+PublishSettings publish_settings(const IngestConfig& config) {
+  PublishSettings s;
+  s.max_batch_events = static_cast<std::size_t>(config.max_batch_events);
+  s.limits.max_event_bytes = static_cast<std::size_t>(config.max_event_bytes);
+  s.limits.max_future_skew = std::chrono::duration_cast<std::chrono::seconds>(config.max_future_skew);
+  s.in_flight_wait = config.in_flight_wait;
+  return s;
+}
+
+pg::ConnectionPool& migrated(pg::ConnectionPool& pool) {
+  pool.with_connection([](pqxx::connection& connection) { pg::apply_migrations(connection, "ingest", migrations()); });
+  return pool;
+}
+
+}  // namespace
+
+void bind_ingest_config(core::ConfigSpec& spec, IngestConfig& config) {
+  spec.bind("ingest.max_batch_events", config.max_batch_events, "Most events in one Publish call or HTTP request");
+  spec.bind("ingest.max_event_bytes", config.max_event_bytes, "Largest event (serialized protobuf) accepted, bytes");
+  spec.bind("ingest.max_http_body_bytes", config.max_http_body_bytes, "Largest HTTP request body, bytes (413 above)");
+  spec.bind("ingest.max_future_skew", config.max_future_skew,
+            "How far occurred_at may be ahead of ingest's clock (e.g. 24h)");
+  spec.bind("ingest.kafka_timeout", config.kafka_timeout,
+            "How long Publish waits for Kafka to acknowledge a batch before answering unavailable");
+  spec.bind("ingest.in_flight_wait", config.in_flight_wait,
+            "How long a batch waits for a concurrent batch publishing the same event ids");
+  spec.bind("ingest.ledger_cache_entries", config.ledger_cache_entries,
+            "Accepted event ids kept in memory in front of Postgres (0 disables the cache)");
+}
+
+core::Result<void> validate(const IngestConfig& config, const service::CommonConfig& common) {
+  if (config.max_batch_events < 1) return core::Error::invalid("must be at least 1", "ingest.max_batch_events");
+  if (config.max_event_bytes < 1) return core::Error::invalid("must be at least 1", "ingest.max_event_bytes");
+  if (config.max_http_body_bytes < 1) return core::Error::invalid("must be at least 1", "ingest.max_http_body_bytes");
+  if (config.max_future_skew.count() < 0) return core::Error::invalid("must not be negative", "ingest.max_future_skew");
+  if (config.kafka_timeout.count() < 1) return core::Error::invalid("must be positive", "ingest.kafka_timeout");
+  if (config.in_flight_wait.count() < 0) return core::Error::invalid("must not be negative", "ingest.in_flight_wait");
+  if (config.ledger_cache_entries < 0) {
+    return core::Error::invalid("must not be negative", "ingest.ledger_cache_entries");
+  }
+  if (common.kafka_bootstrap_servers.empty()) {
+    return core::Error::invalid("is required: ingest publishes to Kafka (EDFLEET_KAFKA_BOOTSTRAP_SERVERS)",
+                                "kafka.bootstrap_servers");
+  }
+  if (common.postgres_url.empty()) {
+    return core::Error::invalid("is required: ingest keeps its idempotency ledger in PostgreSQL "
+                                "(EDFLEET_POSTGRES_URL)",
+                                "postgres.url");
+  }
+  return {};
+}
+
+IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& config, prometheus::Registry& registry,
+                     core::Clock& clock, core::IdGenerator& ids)
+    : config_(config),
+      pool_(common.postgres_url, static_cast<std::size_t>(common.postgres_pool_size)),
+      producer_(producer_config(common, config, registry)),
+      pg_ledger_(migrated(pool_)),
+      ledger_(pg_ledger_, static_cast<std::size_t>(config.ledger_cache_entries)),
+      publisher_(producer_, config.kafka_timeout, registry, std::string(kafka::kEventsTopic)),
+      use_case_(publisher_, ledger_, clock, ids, publish_settings(config)),
+      metrics_(registry),
+      handler_(use_case_, metrics_, ids),
+      grpc_(handler_) {
+  core::log::info("ingest ready", {{"postgres", pool_.target()},
+                                   {"kafka", common.kafka_bootstrap_servers},
+                                   {"topic", kafka::kEventsTopic},
+                                   {"max_batch_events", config.max_batch_events},
+                                   {"max_event_bytes", config.max_event_bytes},
+                                   {"kafka_timeout_ms", config.kafka_timeout.count()}});
+}
+
+void IngestApp::add_http_routes(httplib::Server& server) {
+  edfleet::ingest::add_http_routes(server, handler_, static_cast<std::size_t>(config_.max_http_body_bytes));
+}
+
+void IngestApp::flush() {
+  if (!producer_.flush(config_.kafka_timeout)) core::log::warn("Kafka producer did not flush before shutdown");
+}
+
+}  // namespace edfleet::ingest

@@ -1,0 +1,73 @@
+// The ingest service's object graph, built from configuration: Postgres pool (+ migrations), Kafka
+// producer, ledger (Postgres with an in-memory cache in front), publisher, the Publish use case and
+// its gRPC and HTTP transports. main() hands it to the ServiceHost; tests may build it directly.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include <httplib.h>
+#include <prometheus/registry.h>
+
+#include "adapters/caching_accepted_event_ledger.h"
+#include "adapters/kafka_event_publisher.h"
+#include "adapters/pg_accepted_event_ledger.h"
+#include "domain/publish_batch.h"
+#include "edfleet/core/clock.h"
+#include "edfleet/core/config.h"
+#include "edfleet/core/ids.h"
+#include "edfleet/kafka/producer.h"
+#include "edfleet/pg/migrations.h"
+#include "edfleet/pg/pool.h"
+#include "edfleet/service/common_config.h"
+#include "transport/ingest_grpc_service.h"
+#include "transport/ingest_metrics.h"
+#include "transport/publish_handler.h"
+
+namespace edfleet::ingest {
+
+// The migrations in services/ingest/migrations, embedded at build time.
+const std::vector<pg::Migration>& migrations();
+
+// Keys under `ingest.`; defaults here are the documented ones (config.yaml).
+struct IngestConfig {
+  int max_batch_events = 1000;
+  std::int64_t max_event_bytes = 64 * 1024;
+  std::int64_t max_http_body_bytes = 8 * 1024 * 1024;
+  std::chrono::milliseconds max_future_skew{24 * 3600 * 1000};
+  std::chrono::milliseconds kafka_timeout{10000};
+  std::chrono::milliseconds in_flight_wait{30000};
+  std::int64_t ledger_cache_entries = 100000;
+};
+
+void bind_ingest_config(core::ConfigSpec& spec, IngestConfig& config);
+
+// Range checks, and the dependencies ingest cannot run without; the error names the key.
+core::Result<void> validate(const IngestConfig& config, const service::CommonConfig& common);
+
+class IngestApp {
+ public:
+  // Connects to Postgres and applies migrations (throws when it cannot: fail fast at start-up),
+  // creates the Kafka producer.
+  IngestApp(const service::CommonConfig& common, const IngestConfig& config, prometheus::Registry& registry,
+            core::Clock& clock, core::IdGenerator& ids);
+
+  IngestGrpcService& grpc_service() { return grpc_; }
+  void add_http_routes(httplib::Server& server);
+  // Waits for records still in the producer's queue (shutdown).
+  void flush();
+
+ private:
+  IngestConfig config_;
+  pg::ConnectionPool pool_;
+  kafka::Producer producer_;
+  PgAcceptedEventLedger pg_ledger_;
+  CachingAcceptedEventLedger ledger_;
+  KafkaEventPublisher publisher_;
+  PublishBatch use_case_;
+  IngestMetrics metrics_;
+  PublishHandler handler_;
+  IngestGrpcService grpc_;
+};
+
+}  // namespace edfleet::ingest

@@ -1,0 +1,327 @@
+// The Publish use case with fake ports: partial success, idempotency, failures and concurrency.
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <thread>
+
+#include "domain/content_hash.h"
+#include "domain/publish_batch.h"
+#include "test_support.h"
+
+using namespace edfleet;
+using namespace edfleet::ingest;
+using namespace edfleet::ingest::test;
+
+namespace {
+
+struct Fixture {
+  FakePublisher publisher;
+  FakeLedger ledger;
+  core::ManualClock clock{test_now()};
+  core::SequentialIdGenerator ids;
+  PublishSettings settings;
+  std::unique_ptr<PublishBatch> use_case;
+
+  Fixture() { rebuild(); }
+  void rebuild() { use_case = std::make_unique<PublishBatch>(publisher, ledger, clock, ids, settings); }
+
+  BatchResult run(std::vector<EventEnvelope> events, BatchContext context = {}) {
+    auto result = use_case->execute(std::move(events), context);
+    REQUIRE(result.ok());
+    return std::move(result).value();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("valid events are published, stamped and recorded", "[publish]") {
+  Fixture f;
+  auto a = sample_event("quiz.submitted", 1);
+  auto b = sample_event("session.chat_message", 2);
+  b.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  const auto result = f.run({a, b}, {"", "4bf92f3577b34da6a3ce929d0e0e4736"});
+
+  REQUIRE(result.outcomes.size() == 2);
+  for (const auto& o : result.outcomes) {
+    CHECK(o.accepted);
+    CHECK_FALSE(o.duplicate);
+    CHECK(o.reason == RejectReason::kNone);
+  }
+  CHECK(result.outcomes[0].id == a.id);
+  CHECK(result.accepted == 2);
+  CHECK(result.published == 2);
+  REQUIRE(f.publisher.published.size() == 2);
+  const auto& p0 = f.publisher.published[0];
+  REQUIRE(p0.received_at);
+  CHECK(to_timestamp(*p0.received_at) == test_now());
+  CHECK(p0.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736");        // filled from the request
+  CHECK(f.publisher.published[1].trace_id == "0af7651916cd43dd8448eb211c80319c");  // kept
+  CHECK(f.ledger.rows.size() == 2);
+  CHECK(f.ledger.rows.at(key_of(a)) == content_hash(a));
+}
+
+TEST_CASE("without a request trace id one is generated", "[publish]") {
+  Fixture f;
+  f.run({sample_event()});
+  REQUIRE(f.publisher.published.size() == 1);
+  CHECK(core::is_trace_id(f.publisher.published[0].trace_id));
+}
+
+TEST_CASE("received_at sent by the producer is overwritten", "[publish]") {
+  Fixture f;
+  auto e = sample_event();
+  e.received_at = ProtoTime{5, 0};
+  f.run({e});
+  CHECK(to_timestamp(*f.publisher.published.at(0).received_at) == test_now());
+}
+
+TEST_CASE("partial success: invalid events are rejected, the rest published", "[publish]") {
+  Fixture f;
+  auto good1 = sample_event("quiz.submitted", 1);
+  auto bad_type = sample_event("quiz.submitted", 2);
+  bad_type.type = "quiz.graded";
+  auto good2 = sample_event("ops.ib_call_logged", 3);
+  auto bad_score = sample_event("quiz.submitted", 4);
+  set_field(bad_score, "quiz_submission.score", 11.0);
+
+  const auto result = f.run({good1, bad_type, good2, bad_score});
+  REQUIRE(result.outcomes.size() == 4);
+  CHECK(result.outcomes[0].accepted);
+  CHECK_FALSE(result.outcomes[1].accepted);
+  CHECK(result.outcomes[1].reason == RejectReason::kUnknownType);
+  CHECK(result.outcomes[1].field == "type");
+  CHECK(result.outcomes[1].id == bad_type.id);
+  CHECK(result.outcomes[2].accepted);
+  CHECK(result.outcomes[3].reason == RejectReason::kInvalidField);
+  CHECK(result.outcomes[3].field == "payload.quiz_submission.score");
+  CHECK(result.accepted == 2);
+  CHECK(result.rejected == 2);
+  REQUIRE(f.publisher.published.size() == 2);
+  CHECK(f.publisher.published[0].id == good1.id);
+  CHECK(f.publisher.published[1].id == good2.id);
+  CHECK(f.ledger.rows.size() == 2);
+}
+
+TEST_CASE("a repeated id within a batch: first processed, identical copies are duplicates", "[publish]") {
+  Fixture f;
+  auto e = sample_event("quiz.submitted", 1);
+  auto copy = e;
+  copy.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";  // not content
+  const auto result = f.run({e, copy, sample_event("quiz.submitted", 2), e});
+  REQUIRE(result.outcomes.size() == 4);
+  CHECK(result.outcomes[0].accepted);
+  CHECK_FALSE(result.outcomes[0].duplicate);
+  CHECK(result.outcomes[1].accepted);
+  CHECK(result.outcomes[1].duplicate);
+  CHECK(result.outcomes[3].duplicate);
+  CHECK(result.duplicates == 2);
+  CHECK(result.published == 2);
+  CHECK(f.publisher.published.size() == 2);
+}
+
+TEST_CASE("ids compare case-insensitively", "[publish]") {
+  Fixture f;
+  auto e = sample_event("quiz.submitted", 1);
+  e.id = "3f2b8e0a-5c1d-4e8f-9a7b-1c2d3e4f5a6b";
+  auto upper = e;
+  upper.id = "3F2B8E0A-5C1D-4E8F-9A7B-1C2D3E4F5A6B";
+  const auto result = f.run({e, upper});
+  CHECK(result.outcomes[1].duplicate);
+  CHECK(result.outcomes[1].id == upper.id);  // results echo the id as sent
+  CHECK(f.publisher.published.size() == 1);
+}
+
+TEST_CASE("a repeated id within a batch with different content is id reuse", "[publish]") {
+  Fixture f;
+  auto e = sample_event("quiz.submitted", 1);
+  auto changed = e;
+  set_field(changed, "quiz_submission.score", 1.0);
+  const auto result = f.run({e, changed});
+  CHECK(result.outcomes[0].accepted);
+  CHECK_FALSE(result.outcomes[1].accepted);
+  CHECK(result.outcomes[1].reason == RejectReason::kIdReused);
+  CHECK(result.outcomes[1].field == "id");
+  CHECK(f.publisher.published.size() == 1);
+}
+
+TEST_CASE("re-publishing a batch gives duplicates and publishes nothing new", "[publish]") {
+  Fixture f;
+  std::vector<EventEnvelope> batch = {sample_event("quiz.submitted", 1), sample_event("ops.session_started", 2)};
+  auto invalid = sample_event("quiz.submitted", 3);
+  invalid.source.clear();
+  batch.push_back(invalid);
+  const auto first = f.run(batch);
+  f.clock.advance(std::chrono::minutes(10));
+  batch[0].trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";  // retries may carry another trace id
+  const auto second = f.run(batch);
+  REQUIRE(second.outcomes.size() == 3);
+  CHECK(second.outcomes[0].accepted);
+  CHECK(second.outcomes[0].duplicate);
+  CHECK(second.outcomes[1].duplicate);
+  CHECK(second.outcomes[2].reason == RejectReason::kMissingField);
+  CHECK(second.published == 0);
+  CHECK(f.publisher.published.size() == 2);
+  CHECK(first.outcomes[2].message == second.outcomes[2].message);
+}
+
+TEST_CASE("an id accepted before with different content is rejected as reused", "[publish]") {
+  Fixture f;
+  auto e = sample_event("quiz.submitted", 1);
+  f.run({e});
+  set_field(e, "quiz_submission.passed", false);
+  const auto result = f.run({e});
+  CHECK_FALSE(result.outcomes[0].accepted);
+  CHECK(result.outcomes[0].reason == RejectReason::kIdReused);
+  CHECK(f.publisher.published.size() == 1);
+  CHECK(f.ledger.rows.size() == 1);
+}
+
+TEST_CASE("the same id in another tenant is another event", "[publish]") {
+  Fixture f;
+  auto e = sample_event("quiz.submitted", 1);
+  auto other = e;
+  other.tenant = "globex";
+  const auto result = f.run({e, other});
+  CHECK_FALSE(result.outcomes[1].duplicate);
+  CHECK(f.publisher.published.size() == 2);
+}
+
+TEST_CASE("tenant from the caller: filled, and the same content as naming it", "[publish]") {
+  Fixture f;
+  auto e = sample_event("quiz.submitted", 1);
+  e.tenant.clear();
+  auto first = f.run({e}, {"acme", ""});
+  CHECK(first.outcomes[0].accepted);
+  CHECK(f.publisher.published.at(0).tenant == "acme");
+  // An internal retry naming the tenant is the same event.
+  auto named = sample_event("quiz.submitted", 1);
+  auto second = f.run({named});
+  CHECK(second.outcomes[0].duplicate);
+  // A caller of another tenant may not publish into acme.
+  auto third = f.run({named}, {"globex", ""});
+  CHECK(third.outcomes[0].reason == RejectReason::kTenantMismatch);
+}
+
+TEST_CASE("events Kafka does not acknowledge are unavailable and not recorded", "[publish]") {
+  Fixture f;
+  auto ok = sample_event("quiz.submitted", 1);
+  auto lost = sample_event("quiz.submitted", 2);
+  f.publisher.fail_ids.insert(lost.id);
+  const auto result = f.run({ok, lost, lost});
+  CHECK(result.outcomes[0].accepted);
+  CHECK_FALSE(result.outcomes[1].accepted);
+  CHECK(result.outcomes[1].reason == RejectReason::kUnavailable);
+  CHECK(result.outcomes[1].message.find("timed out") != std::string::npos);
+  CHECK(result.outcomes[2].reason == RejectReason::kUnavailable);  // the copy shares its fate
+  CHECK(result.unavailable == 2);
+  CHECK(f.ledger.rows.count(key_of(lost)) == 0);
+  CHECK(f.ledger.rows.count(key_of(ok)) == 1);
+
+  // A retry once Kafka is back is a fresh accept, not a duplicate.
+  f.publisher.fail_ids.clear();
+  const auto retry = f.run({lost});
+  CHECK(retry.outcomes[0].accepted);
+  CHECK_FALSE(retry.outcomes[0].duplicate);
+}
+
+TEST_CASE("a publisher that throws makes the batch unavailable", "[publish]") {
+  Fixture f;
+  f.publisher.throw_all = true;
+  auto bad = sample_event("quiz.submitted", 2);
+  bad.type = "nope";
+  const auto result = f.run({sample_event("quiz.submitted", 1), bad});
+  CHECK(result.outcomes[0].reason == RejectReason::kUnavailable);
+  CHECK(result.outcomes[1].reason == RejectReason::kUnknownType);
+  CHECK(f.ledger.rows.empty());
+  CHECK(f.use_case->in_flight() == 0);
+}
+
+TEST_CASE("an unreachable ledger makes events unavailable and publishes nothing", "[publish]") {
+  Fixture f;
+  f.ledger.fail_find = true;
+  const auto result = f.run({sample_event()});
+  CHECK(result.outcomes[0].reason == RejectReason::kUnavailable);
+  CHECK(f.publisher.published.empty());
+}
+
+TEST_CASE("a failed record after publishing still reports accepted", "[publish]") {
+  Fixture f;
+  f.ledger.fail_record = true;
+  const auto result = f.run({sample_event()});
+  CHECK(result.outcomes[0].accepted);
+  CHECK(f.publisher.published.size() == 1);
+}
+
+TEST_CASE("batch size limit", "[publish]") {
+  Fixture f;
+  f.settings.max_batch_events = 3;
+  f.rebuild();
+  std::vector<EventEnvelope> batch;
+  for (int i = 1; i <= 3; ++i) batch.push_back(sample_event("quiz.submitted", i));
+  CHECK(f.use_case->execute(batch, {}).ok());
+  batch.push_back(sample_event("quiz.submitted", 4));
+  const auto result = f.use_case->execute(batch, {});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().code == core::ErrorCode::kResourceExhausted);
+  CHECK(f.publisher.published.size() == 3);
+
+  Fixture d;
+  std::vector<EventEnvelope> thousand;
+  for (int i = 1; i <= 1000; ++i) thousand.push_back(sample_event("quiz.submitted", i));
+  CHECK(d.run(thousand).accepted == 1000);
+  thousand.push_back(sample_event("quiz.submitted", 1001));
+  CHECK_FALSE(d.use_case->execute(thousand, {}).ok());
+}
+
+TEST_CASE("an invalid caller tenant fails the whole call", "[publish]") {
+  Fixture f;
+  const auto result = f.use_case->execute({sample_event()}, {"Not A Slug", ""});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().code == core::ErrorCode::kInvalidArgument);
+  CHECK(f.publisher.published.empty());
+}
+
+TEST_CASE("an empty batch is fine", "[publish]") {
+  Fixture f;
+  CHECK(f.run({}).outcomes.empty());
+}
+
+TEST_CASE("concurrent batches with the same id publish it once", "[publish][concurrency]") {
+  Fixture f;
+  const auto e = sample_event("quiz.submitted", 1);
+  f.publisher.hold();
+  auto first = std::async(std::launch::async, [&] { return f.run({e}); });
+  REQUIRE(f.publisher.wait_for_calls(1));  // the first batch is inside publish, holding the id
+  CHECK(f.use_case->in_flight() == 1);
+  auto second = std::async(std::launch::async, [&] { return f.run({e, sample_event("quiz.submitted", 2)}); });
+  // The second batch publishes its other event (a second publish call) while it waits for the id.
+  REQUIRE(f.publisher.wait_for_calls(2));
+  f.publisher.release();
+  const auto r1 = first.get();
+  const auto r2 = second.get();
+  CHECK(r1.outcomes[0].accepted);
+  CHECK_FALSE(r1.outcomes[0].duplicate);
+  CHECK(r2.outcomes[0].accepted);
+  CHECK(r2.outcomes[0].duplicate);
+  CHECK(r2.outcomes[1].accepted);
+  CHECK_FALSE(r2.outcomes[1].duplicate);
+  int copies = 0;
+  for (const auto& p : f.publisher.published) copies += p.id == e.id ? 1 : 0;
+  CHECK(copies == 1);
+  CHECK(f.use_case->in_flight() == 0);
+}
+
+TEST_CASE("waiting for an in-flight id is bounded", "[publish][concurrency]") {
+  Fixture f;
+  f.settings.in_flight_wait = std::chrono::milliseconds(50);
+  f.rebuild();
+  const auto e = sample_event("quiz.submitted", 1);
+  f.publisher.hold();
+  auto first = std::async(std::launch::async, [&] { return f.run({e}); });
+  REQUIRE(f.publisher.wait_for_calls(1));
+  const auto second = f.run({e});
+  CHECK(second.outcomes[0].reason == RejectReason::kUnavailable);
+  f.publisher.release();
+  CHECK(first.get().outcomes[0].accepted);
+  CHECK(f.publisher.published.size() == 1);
+}
