@@ -1,13 +1,11 @@
-// edfleet-gateway composition root. A skeleton until issue #4: it serves GatewayAdmin (every
-// method UNIMPLEMENTED), health, reflection, /metrics and /healthz.
+// edfleet-gateway composition root: the configuration keys and the wiring live in gateway_app.cpp.
 #include "edfleet/service/run_service.h"
-#include "transport/gateway_admin_handler.h"
+#include "gateway_app.h"
 
 int main(int argc, char** argv) {
   using namespace edfleet;
+  gateway::GatewaySettings settings;
   return service::run_service(
-      argc, argv, "gateway", /*bind_keys=*/nullptr, [](service::ServiceHost& host) {
-        auto& handler = host.make<gateway::GatewayAdminHandler>();
-        host.add_grpc_service(&handler, gateway::v1::GatewayAdmin::service_full_name());
-      });
+      argc, argv, "gateway", [&](core::ConfigSpec& spec) { gateway::bind_settings(spec, settings); },
+      [&](service::ServiceHost& host) { gateway::wire_gateway(host, settings); });
 }

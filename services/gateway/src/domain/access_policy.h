@@ -1,0 +1,37 @@
+// Roles -> the methods they may call. A method is "/package.Service/Method" (gRPC-Web and gRPC);
+// HTTP routes are checked as the method they stand for (POST /v1/events is
+// /edfleet.ingest.v1.IngestService/Publish).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edfleet/core/result.h"
+
+namespace edfleet::gateway {
+
+// The roles edfleet knows. Credentials may carry others; they grant nothing.
+inline constexpr std::string_view kRoles[] = {"admin", "operator", "educator", "learner", "service"};
+bool is_known_role(std::string_view role);
+
+class AccessPolicy {
+ public:
+  // `patterns` maps a role to method patterns: "*" (everything), "/package.Service/*" (every
+  // method of a service) or "/package.Service/Method". Unknown roles and malformed patterns are an
+  // error naming the offending entry (field = "roles.<role>").
+  static core::Result<AccessPolicy> create(const std::map<std::string, std::vector<std::string>>& patterns);
+
+  // True when any of `roles` allows `method`.
+  bool allows(const std::vector<std::string>& roles, std::string_view method) const;
+
+ private:
+  AccessPolicy() = default;
+  std::map<std::string, std::vector<std::string>, std::less<>> patterns_;
+};
+
+// True when `pattern` (see AccessPolicy::create) matches `method`.
+bool method_matches(std::string_view pattern, std::string_view method);
+
+}  // namespace edfleet::gateway

@@ -1,0 +1,39 @@
+// CORS for browser clients (gRPC-Web and the HTTP routes), per the Fetch standard: only configured
+// origins get CORS headers; preflights reflect the requested headers and allow POST and OPTIONS.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/grpc_web.h"
+
+namespace edfleet::gateway {
+
+// Response headers browsers may read: the gRPC status trio plus what the gateway adds.
+inline constexpr std::string_view kExposedHeaders =
+    "grpc-status, grpc-message, grpc-status-details-bin, retry-after, x-edfleet-trace-id";
+
+class CorsPolicy {
+ public:
+  // `origins`: exact origins ("https://app.example.com"); "*" allows any origin.
+  CorsPolicy(std::vector<std::string> origins, std::chrono::seconds max_age);
+
+  bool allows(std::string_view origin) const;
+
+  // Headers for an actual (non-preflight) response to `origin`; empty when it is not allowed.
+  HeaderList response_headers(std::string_view origin) const;
+
+  // Headers for a preflight from `origin` asking for `requested_headers` (the
+  // Access-Control-Request-Headers value); empty when the origin is not allowed. Requested header
+  // names are reflected, minus anything that is not a header-name token.
+  HeaderList preflight_headers(std::string_view origin, std::string_view requested_headers) const;
+
+ private:
+  std::vector<std::string> origins_;
+  bool any_ = false;
+  std::chrono::seconds max_age_;
+};
+
+}  // namespace edfleet::gateway

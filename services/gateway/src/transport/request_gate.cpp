@@ -1,0 +1,42 @@
+#include "transport/request_gate.h"
+
+#include "edfleet/core/log.h"
+
+namespace edfleet::gateway {
+
+RequestGate::RequestGate(const Authenticator& authenticator, RateLimiter& limiter, const AccessPolicy& policy,
+                         GatewayMetrics& metrics)
+    : authenticator_(authenticator), limiter_(limiter), policy_(policy), metrics_(metrics) {}
+
+std::variant<Principal, GateRefusal> RequestGate::admit(std::string_view authorization, std::string_view method) {
+  auto principal = authenticator_.authenticate(authorization);
+  if (!principal) {
+    if (principal.error().code == core::ErrorCode::kUnavailable) {
+      metrics_.rejected("auth_unavailable");
+      core::log::warn("authentication unavailable", {{"error", principal.error().message}});
+    } else {
+      metrics_.rejected("unauthenticated");
+    }
+    return GateRefusal{principal.error(), {}};
+  }
+  auto decision = limiter_.admit(principal->limit_key, principal->tenant);
+  if (!decision.allowed) {
+    metrics_.rejected("rate_limited_" + decision.scope);
+    return GateRefusal{core::Error{core::ErrorCode::kResourceExhausted,
+                                   "rate limit exceeded for this " + std::string(decision.scope == "key" ? "key" : "tenant") +
+                                       "; retry after " + std::to_string(decision.retry_after.count()) + " ms",
+                                   {}},
+                       decision.retry_after};
+  }
+  if (!policy_.allows(principal->roles, method)) {
+    metrics_.rejected("permission_denied");
+    return GateRefusal{core::Error{core::ErrorCode::kPermissionDenied,
+                                   "the caller's roles (" + principal->roles_text() + ") do not allow " +
+                                       std::string(method),
+                                   {}},
+                       {}};
+  }
+  return std::move(principal).value();
+}
+
+}  // namespace edfleet::gateway
