@@ -285,11 +285,9 @@ TEST_CASE("10,000 events flow through ingest and Kafka into analytics, each vali
 // The contract (ingest.proto): a repeated id is accepted again as a duplicate when its content is
 // what was accepted before; ID_REUSED is for an id "accepted before with different content". A
 // producer replaying a log can send, in one batch, a mistaken changed copy of an accepted event and
-// then the true retry. Ingest today compares the retry with the first copy in the batch (the changed
-// one) and rejects it too. Tagged [!mayfail] until ingest compares with the accepted content; remove
-// the tag then.
-TEST_CASE("a retry after a changed copy of the same id in one batch is still a duplicate",
-          "[data_path][!mayfail]") {
+// then the true retry. Ingest compares the retry with the accepted content, not with the first copy
+// in the batch (the changed one), so the retry is a duplicate.
+TEST_CASE("a retry after a changed copy of the same id in one batch is still a duplicate", "[data_path]") {
   std::map<std::string, std::string> env = {
       {"EDFLEET_KAFKA_BOOTSTRAP_SERVERS", testing::shared_broker().bootstrap_servers()},
       {"EDFLEET_INGEST_POSTGRES_URL", testing::fresh_database("e2e_ingest_corner")},

@@ -2,17 +2,22 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <stdexcept>
 #include <system_error>
 #include <tuple>
+#include <utility>
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -57,6 +62,150 @@ struct SpawnAttr {
 
 void check(int rc, const char* what) {
   if (rc != 0) throw_errno(rc, what);
+}
+
+// How the child is set up; everything is prepared before it starts, so that the fork path's child
+// needs no allocation.
+struct ChildSetup {
+  char* const* argv;
+  char* const* envp;
+  int stdout_fd;             // -1: /dev/null
+  int stderr_fd;             // -1: /dev/null
+  const char* working_dir;   // nullptr: the parent's
+  int parent_death_signal;   // 0: none (then posix_spawn is used)
+};
+
+// Starts the child with posix_spawnp; returns 0 or the errno of a failed start.
+int spawn(const ChildSetup& setup, pid_t& pid) {
+  SpawnActions actions;
+  auto* fa = &actions.actions;
+  check(posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0), "posix_spawn stdin");
+  if (setup.stdout_fd >= 0) {
+    check(posix_spawn_file_actions_adddup2(fa, setup.stdout_fd, 1), "posix_spawn stdout");
+    check(posix_spawn_file_actions_adddup2(fa, setup.stderr_fd, 2), "posix_spawn stderr");
+  } else {
+    check(posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY, 0), "posix_spawn stdout");
+    check(posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0), "posix_spawn stderr");
+  }
+  // Descriptors some library opened without O_CLOEXEC (listening sockets, ...) must not leak.
+  check(posix_spawn_file_actions_addclosefrom_np(fa, 3), "posix_spawn closefrom");
+  if (setup.working_dir != nullptr) {
+    check(posix_spawn_file_actions_addchdir_np(fa, setup.working_dir), "posix_spawn chdir");
+  }
+
+  SpawnAttr attr;
+  sigset_t empty_mask;
+  sigemptyset(&empty_mask);
+  sigset_t all_signals;
+  sigfillset(&all_signals);
+  // Own process group; a clean signal state even if the parent blocks or ignores signals (a
+  // service host blocks SIGTERM for sigwait, libpq users ignore SIGPIPE).
+  check(posix_spawnattr_setflags(&attr.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                 POSIX_SPAWN_SETSIGDEF),
+        "posix_spawnattr_setflags");
+  check(posix_spawnattr_setpgroup(&attr.attr, 0), "posix_spawnattr_setpgroup");
+  check(posix_spawnattr_setsigmask(&attr.attr, &empty_mask), "posix_spawnattr_setsigmask");
+  check(posix_spawnattr_setsigdefault(&attr.attr, &all_signals), "posix_spawnattr_setsigdefault");
+  return ::posix_spawnp(&pid, setup.argv[0], fa, &attr.attr, setup.argv, setup.envp);
+}
+
+// The program posix_spawnp would run: argv[0] itself if it holds a '/', else the first executable
+// file of that name in the parent's PATH. Empty if there is none.
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/bin:/usr/bin";
+  while (true) {
+    const auto colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    struct stat info {};
+    if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    if (colon == std::string_view::npos) return {};
+    dirs.remove_prefix(colon + 1);
+  }
+}
+
+// The child side of fork_exec. Only async-signal-safe calls: the parent may have other threads,
+// whose locks (malloc's, ...) are copied in whatever state they were. An error before exec is sent
+// to the parent as an errno through `error_fd` (close-on-exec, so a successful exec closes it).
+[[noreturn]] void exec_child(const ChildSetup& setup, const char* program, pid_t parent, int error_fd) {
+  auto fail = [error_fd](int err) {
+    while (::write(error_fd, &err, sizeof err) < 0 && errno == EINTR) {
+    }
+    ::_exit(127);
+  };
+  // Default dispositions (ignored signals would stay ignored across exec); every signal is still
+  // blocked here (the parent blocked them around fork), so no inherited handler can run.
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &default_action, nullptr);
+  if (::setpgid(0, 0) != 0) fail(errno);
+  if (::prctl(PR_SET_PDEATHSIG, setup.parent_death_signal) != 0) fail(errno);
+
+  const int null_in = ::open("/dev/null", O_RDONLY);
+  if (null_in < 0 || ::dup2(null_in, 0) < 0) fail(errno);
+  for (auto [target, source] : {std::pair{1, setup.stdout_fd}, std::pair{2, setup.stderr_fd}}) {
+    const int fd = source >= 0 ? source : ::open("/dev/null", O_WRONLY);
+    if (fd < 0 || ::dup2(fd, target) < 0) fail(errno);
+  }
+  // Close everything from 3 up but the error pipe (close_range: Linux 5.9; else one by one).
+  for (auto [first, last] : {std::pair{3U, static_cast<unsigned>(error_fd) - 1}, std::pair{static_cast<unsigned>(error_fd) + 1, ~0U}}) {
+    if (first > last) continue;
+    if (::syscall(SYS_close_range, first, last, 0) != 0) {
+      for (unsigned fd = first; fd <= last && fd < 65536; ++fd) ::close(static_cast<int>(fd));
+    }
+  }
+  if (setup.working_dir != nullptr && ::chdir(setup.working_dir) != 0) fail(errno);
+
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // a death signal sent since prctl arrives now
+  // The parent may have died before prctl: then no signal comes; act as if it had.
+  if (::getppid() != parent) ::raise(setup.parent_death_signal);
+  ::execve(program, setup.argv, setup.envp);
+  fail(errno);
+  ::_exit(127);  // not reached
+}
+
+// Starts the child with fork + execve, for what posix_spawn cannot do: PR_SET_PDEATHSIG. Returns 0
+// or the errno of a failed start (as spawn() does).
+int fork_exec(const ChildSetup& setup, pid_t& pid) {
+  const std::string program = find_program(setup.argv[0]);
+  if (program.empty()) return ENOENT;
+  std::array<int, 2> error_pipe{-1, -1};
+  if (::pipe2(error_pipe.data(), O_CLOEXEC) != 0) return errno;
+  sigset_t all_signals;
+  sigfillset(&all_signals);
+  sigset_t previous;
+  ::pthread_sigmask(SIG_SETMASK, &all_signals, &previous);
+  const pid_t parent = ::getpid();
+  const pid_t child = ::fork();
+  if (child == 0) exec_child(setup, program.c_str(), parent, error_pipe[1]);
+  const int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  close_fd(error_pipe[1]);
+  if (child < 0) {
+    close_fd(error_pipe[0]);
+    return fork_errno;
+  }
+  // Returns at exec (the pipe closes: 0 bytes) or with the child's errno.
+  int child_errno = 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(error_pipe[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  close_fd(error_pipe[0]);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    return child_errno;
+  }
+  pid = child;
+  return 0;
 }
 
 // Splits one stream into lines and hands them to the callback.
@@ -117,6 +266,9 @@ Subprocess::Subprocess(Options options) : on_output_(std::move(options.on_output
   if (options.argv.empty() || options.argv[0].empty()) {
     throw std::invalid_argument("Subprocess: empty argv");
   }
+  if (options.parent_death_signal < 0 || options.parent_death_signal >= NSIG) {
+    throw std::invalid_argument("Subprocess: parent_death_signal is not a signal number");
+  }
   for (const auto& arg : options.argv) {
     if (!description_.empty()) description_ += ' ';
     description_ += arg;
@@ -138,10 +290,6 @@ Subprocess::Subprocess(Options options) : on_output_(std::move(options.on_output
   for (auto& s : options.argv) argvp.push_back(s.data());
   argvp.push_back(nullptr);
 
-  SpawnActions actions;
-  auto* fa = &actions.actions;
-  check(posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0), "posix_spawn stdin");
-
   // Both ends close-on-exec in the parent; the child gets the write ends as 1 and 2 via dup2
   // (which clears close-on-exec on the new descriptor).
   std::array<int, 2> out_pipe{-1, -1};
@@ -160,41 +308,24 @@ Subprocess::Subprocess(Options options) : on_output_(std::move(options.on_output
       close_all();
       throw_errno(err, "Subprocess: pipe");
     }
-    check(posix_spawn_file_actions_adddup2(fa, out_pipe[1], 1), "posix_spawn stdout");
-    check(posix_spawn_file_actions_adddup2(fa, err_pipe[1], 2), "posix_spawn stderr");
-  } else {
-    check(posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY, 0), "posix_spawn stdout");
-    check(posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0), "posix_spawn stderr");
-  }
-  // Descriptors some library opened without O_CLOEXEC (listening sockets, ...) must not leak.
-  check(posix_spawn_file_actions_addclosefrom_np(fa, 3), "posix_spawn closefrom");
-  if (!options.working_dir.empty()) {
-    check(posix_spawn_file_actions_addchdir_np(fa, options.working_dir.c_str()), "posix_spawn chdir");
   }
 
-  SpawnAttr attr;
-  sigset_t empty_mask;
-  sigemptyset(&empty_mask);
-  sigset_t all_signals;
-  sigfillset(&all_signals);
-  // Own process group; a clean signal state even if the parent blocks or ignores signals (a
-  // service host blocks SIGTERM for sigwait, libpq users ignore SIGPIPE).
-  check(posix_spawnattr_setflags(&attr.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                 POSIX_SPAWN_SETSIGDEF),
-        "posix_spawnattr_setflags");
-  check(posix_spawnattr_setpgroup(&attr.attr, 0), "posix_spawnattr_setpgroup");
-  check(posix_spawnattr_setsigmask(&attr.attr, &empty_mask), "posix_spawnattr_setsigmask");
-  check(posix_spawnattr_setsigdefault(&attr.attr, &all_signals), "posix_spawnattr_setsigdefault");
-
-  pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, argvp[0], fa, &attr.attr, argvp.data(), envp.data());
+  const ChildSetup setup{argvp.data(), envp.data(), out_pipe[1], err_pipe[1],
+                         options.working_dir.empty() ? nullptr : options.working_dir.c_str(),
+                         options.parent_death_signal};
+  int rc = 0;
+  try {
+    rc = options.parent_death_signal != 0 ? fork_exec(setup, pid_) : spawn(setup, pid_);
+  } catch (...) {
+    close_all();
+    throw;
+  }
   if (rc != 0) {
     close_all();
     std::string what = "cannot start " + options.argv[0];
     if (!options.working_dir.empty()) what += " in " + options.working_dir;
     throw_errno(rc, what);
   }
-  pid_ = pid;
   // Lets wait_for() sleep on the exit instead of polling. Unavailable on old kernels: then poll.
   // (Raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C" and does not link from C++.)
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));

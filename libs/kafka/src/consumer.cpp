@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -31,6 +34,8 @@ using Partition = std::pair<std::string, int32_t>;
 constexpr auto kMaxBackoff = std::chrono::milliseconds(10000);
 constexpr auto kPollSlice = std::chrono::milliseconds(100);
 constexpr auto kDlqTimeout = std::chrono::milliseconds(10000);
+// Bounds the metadata and watermark requests that check the handler's stored offsets.
+constexpr auto kOffsetCheckTimeout = std::chrono::milliseconds(3000);
 
 nlohmann::json describe(const rd_kafka_topic_partition_list_t* list) {
   nlohmann::json out = nlohmann::json::array();
@@ -53,42 +58,33 @@ class ConsumerLoop::Impl {
     if (config_.max_attempts < 1) throw std::runtime_error("kafka consumer: max_attempts must be at least 1");
     if (config_.registry != nullptr) register_metrics(*config_.registry);
 
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    try {
-      const std::string what = "kafka consumer (group " + config_.group_id + ")";
-      auto session_ms = config_.session_timeout.count();
-      detail::set_property(conf, "bootstrap.servers", config_.bootstrap_servers, what);
-      detail::set_property(conf, "group.id", config_.group_id, what);
-      detail::set_property(conf, "client.id", config_.client_id, what);
-      detail::set_property(conf, "enable.auto.commit", "false", what);
-      detail::set_property(conf, "enable.auto.offset.store", "false", what);
-      detail::set_property(conf, "auto.offset.reset", "earliest", what);
-      detail::set_property(conf, "enable.partition.eof", "false", what);
-      // Eager range assignment: the protocol librdkafka's mock cluster handles most reliably.
-      detail::set_property(conf, "partition.assignment.strategy", "range", what);
-      detail::set_property(conf, "session.timeout.ms", std::to_string(session_ms), what);
-      detail::set_property(conf, "fetch.wait.max.ms", std::to_string(config_.fetch_wait_max.count()), what);
-      // Frequent heartbeats so that members notice a rebalance quickly.
-      detail::set_property(conf, "heartbeat.interval.ms",
-                           std::to_string(std::clamp<long long>(session_ms / 5, 100, 3000)), what);
-      for (const auto& [key, value] : config_.extra) detail::set_property(conf, key, value, what);
-    } catch (...) {
-      rd_kafka_conf_destroy(conf);
-      throw;
-    }
-    rd_kafka_conf_set_opaque(conf, this);
-    rd_kafka_conf_set_rebalance_cb(conf, &Impl::on_rebalance_cb);
-    rd_kafka_conf_set_error_cb(conf, &Impl::on_error_cb);
-    rd_kafka_conf_set_log_cb(conf, &Impl::on_log_cb);
-
-    char error[512];
-    rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
-    if (rk_ == nullptr) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error("kafka consumer (group " + config_.group_id + "): " + error);
-    }
+    const auto session_ms = config_.session_timeout.count();
+    detail::Properties properties = {
+        {"bootstrap.servers", config_.bootstrap_servers},
+        {"group.id", config_.group_id},
+        {"client.id", config_.client_id},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"enable.partition.eof", "false"},
+        // Eager range assignment: the protocol librdkafka's mock cluster handles most reliably.
+        {"partition.assignment.strategy", "range"},
+        {"session.timeout.ms", std::to_string(session_ms)},
+        {"fetch.wait.max.ms", std::to_string(config_.fetch_wait_max.count())},
+        // Frequent heartbeats so that members notice a rebalance quickly.
+        {"heartbeat.interval.ms", std::to_string(std::clamp<long long>(session_ms / 5, 100, 3000))},
+    };
+    properties.insert(properties.end(), config_.extra.begin(), config_.extra.end());
+    rk_ = detail::new_client(RD_KAFKA_CONSUMER, properties, "kafka consumer (group " + config_.group_id + ")",
+                             [this](rd_kafka_conf_t* conf) {
+                               rd_kafka_conf_set_opaque(conf, this);
+                               rd_kafka_conf_set_rebalance_cb(conf, &Impl::on_rebalance_cb);
+                               rd_kafka_conf_set_error_cb(conf, &Impl::on_error_cb);
+                               rd_kafka_conf_set_log_cb(conf, &Impl::on_log_cb);
+                             });
     // Serve errors and logs from the consumer queue, i.e. on the run() thread.
     rd_kafka_poll_set_consumer(rk_);
+    note_ends_at_start();
   }
 
   ~Impl() {
@@ -129,6 +125,12 @@ class ConsumerLoop::Impl {
     std::map<Partition, int64_t> next_offsets;
   };
 
+  // A partition's offset range: [low, high) holds records, high is the next offset to be written.
+  struct Watermarks {
+    int64_t low = 0;
+    int64_t high = 0;
+  };
+
   void register_metrics(prometheus::Registry& registry) {
     const prometheus::Labels group = {{"group", config_.group_id}};
     consumed_ = &prometheus::BuildCounter()
@@ -138,7 +140,7 @@ class ConsumerLoop::Impl {
     errors_ = &prometheus::BuildCounter()
                    .Name("edfleet_kafka_consumer_errors_total")
                    .Help("Consumer errors by kind: offset_out_of_range, commit_failed, dlq_failed, "
-                         "librdkafka error names, ...")
+                         "stored_offset_failed, watermarks_failed, librdkafka error names, ...")
                    .Register(registry);
     dead_lettered_ = &prometheus::BuildCounter()
                 .Name("edfleet_kafka_dlq_total")
@@ -192,17 +194,7 @@ class ConsumerLoop::Impl {
   }
 
   void append(const rd_kafka_message_t* message) {
-    ConsumedMessage out;
-    out.topic = rd_kafka_topic_name(message->rkt);
-    out.partition = message->partition;
-    out.offset = message->offset;
-    if (message->key != nullptr) out.key.assign(static_cast<const char*>(message->key), message->key_len);
-    if (message->payload != nullptr) {
-      out.value.assign(static_cast<const char*>(message->payload), message->len);
-    }
-    out.headers = detail::headers_of(message);
-    rd_kafka_timestamp_type_t type;
-    out.timestamp_ms = rd_kafka_message_timestamp(message, &type);
+    ConsumedMessage out = detail::to_consumed(message);
     auto& next = batch_.next_offsets[{out.topic, out.partition}];
     next = std::max(next, out.offset + 1);
     batch_.messages.push_back(std::move(out));
@@ -288,6 +280,8 @@ class ConsumerLoop::Impl {
         retry_after(backoff, "transient");
       }
     }
+    // The handler has now stored offsets of these partitions' current records.
+    for (const auto& entry : batch_.next_offsets) handled_since_start_.insert(entry.first);
     commit();
     resume_paused();
   }
@@ -394,35 +388,16 @@ class ConsumerLoop::Impl {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       for (int i = 0; i < partitions->cnt; ++i) {
         auto& p = partitions->elems[i];
-        if (auto stored = stored_offset(p.topic, p.partition)) {
-          p.offset = *stored;
-          core::log::info("kafka consumer resumes at the handler's stored offset",
-                          {{"group", config_.group_id}, {"topic", p.topic},
-                           {"partition", p.partition}, {"offset", *stored}});
-        }
+        if (auto stored = stored_offset(p.topic, p.partition)) p.offset = start_offset(p.topic, p.partition, *stored);
       }
-      rd_kafka_error_t* error = nullptr;
-      rd_kafka_resp_err_t assign_err = RD_KAFKA_RESP_ERR_NO_ERROR;
-      if (cooperative) {
-        error = rd_kafka_incremental_assign(rk_, partitions);
-      } else {
-        assign_err = rd_kafka_assign(rk_, partitions);
-      }
-      report_assign_error(error, assign_err, "assign");
+      change_assignment(partitions, /*add=*/true, cooperative);
       assigned_.store(true);
       core::log::info("kafka partitions assigned",
                       {{"group", config_.group_id}, {"client", rd_kafka_name(rk_)},
                        {"partitions", describe(partitions)}});
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       forget(partitions);
-      rd_kafka_error_t* error = nullptr;
-      rd_kafka_resp_err_t assign_err = RD_KAFKA_RESP_ERR_NO_ERROR;
-      if (cooperative) {
-        error = rd_kafka_incremental_unassign(rk_, partitions);
-      } else {
-        assign_err = rd_kafka_assign(rk_, nullptr);
-      }
-      report_assign_error(error, assign_err, "unassign");
+      change_assignment(partitions, /*add=*/false, cooperative);
       assigned_.store(cooperative && current_assignment_size() > 0);
       core::log::info("kafka partitions revoked",
                       {{"group", config_.group_id}, {"client", rd_kafka_name(rk_)},
@@ -459,6 +434,88 @@ class ConsumerLoop::Impl {
     }
   }
 
+  // Where an assigned partition starts, given the handler's stored offset. A stored offset outside
+  // the partition's records — beyond its end (the topic or the whole cluster was recreated while
+  // the handler's database kept its offsets) or before its start (lost to retention) — would skip
+  // records silently or be reset by librdkafka: it is logged as an error, counted, and the partition
+  // starts at its earliest record instead (handlers are idempotent, so re-reading is safe).
+  //
+  // Records produced to a recreated topic in the seconds between start-up and this assignment can
+  // lift its end past a stale offset, so the end noted when the loop was created counts too: a
+  // stored offset beyond it is stale unless something shows progress on this log since then — this
+  // loop handled the partition, or the group committed past that end (another member did).
+  int64_t start_offset(const std::string& topic, int32_t partition, int64_t stored) {
+    if (stored < 0) return stored;  // a logical offset (RD_KAFKA_OFFSET_BEGINNING, ...): nothing to check
+    nlohmann::json fields = {{"group", config_.group_id}, {"topic", topic},
+                             {"partition", partition}, {"stored", stored}};
+    auto marks = watermarks(topic, partition);
+    if (!marks) {
+      core::log::warn("kafka consumer resumes at the handler's stored offset without checking it "
+                      "(the partition's offsets could not be read)",
+                      fields);
+      return stored;
+    }
+    fields["low"] = marks->low;
+    fields["high"] = marks->high;
+    bool valid = stored >= marks->low && stored <= marks->high;
+    const Partition key{topic, partition};
+    const auto at_start = end_at_start_.find(key);
+    if (valid && at_start != end_at_start_.end() && stored > at_start->second && !handled_since_start_.contains(key)) {
+      const auto committed = committed_offset(topic, partition);
+      fields["high_at_start"] = at_start->second;
+      fields["group_committed"] = committed ? nlohmann::json(*committed) : nlohmann::json(nullptr);
+      valid = committed && *committed > at_start->second;
+    }
+    if (valid) {
+      core::log::info("kafka consumer resumes at the handler's stored offset", fields);
+      return stored;
+    }
+    core::log::error("kafka consumer: the handler's stored offset is out of range for the partition "
+                     "(topic recreated, new cluster, or records lost to retention); starting at the "
+                     "earliest offset instead of skipping records",
+                     fields);
+    count(errors_, "kind", "offset_out_of_range");
+    return RD_KAFKA_OFFSET_BEGINNING;
+  }
+
+  std::optional<Watermarks> watermarks(const std::string& topic, int32_t partition) {
+    Watermarks marks;
+    const auto err = rd_kafka_query_watermark_offsets(rk_, topic.c_str(), partition, &marks.low, &marks.high,
+                                                      static_cast<int>(kOffsetCheckTimeout.count()));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return marks;
+    core::log::warn("kafka consumer could not read a partition's offsets",
+                    {{"group", config_.group_id}, {"topic", topic}, {"partition", partition},
+                     {"error", rd_kafka_err2str(err)}});
+    count(errors_, "kind", "watermarks_failed");
+    return std::nullopt;
+  }
+
+  // The group's committed offset for the partition; nullopt when there is none or it cannot be read.
+  std::optional<int64_t> committed_offset(const std::string& topic, int32_t partition) {
+    detail::PartitionList list(1);
+    rd_kafka_topic_partition_list_add(list.list, topic.c_str(), partition);
+    const auto err = rd_kafka_committed(rk_, list.list, static_cast<int>(kOffsetCheckTimeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || list.list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      core::log::warn("kafka consumer could not read the group's committed offset",
+                      {{"group", config_.group_id}, {"topic", topic}, {"partition", partition},
+                       {"error", rd_kafka_err2str(err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : list.list->elems[0].err)}});
+      return std::nullopt;
+    }
+    const int64_t offset = list.list->elems[0].offset;
+    return offset >= 0 ? std::optional<int64_t>(offset) : std::nullopt;
+  }
+
+  // Run once, by the constructor (services build their loops before they report ready, so before
+  // anything is produced on their behalf to a recreated topic): notes each partition's end for
+  // start_offset(). Best effort: when the cluster does not answer, only the assignment's checks run.
+  void note_ends_at_start() {
+    for (const auto& topic : config_.topics) {
+      for (int32_t partition : detail::partitions_of(rk_, topic, static_cast<int>(kOffsetCheckTimeout.count()))) {
+        if (auto marks = watermarks(topic, partition)) end_at_start_[{topic, partition}] = marks->high;
+      }
+    }
+  }
+
   // Drops revoked partitions from the batch (their new owner redelivers from the last commit).
   void forget(const rd_kafka_topic_partition_list_t* partitions) {
     std::set<Partition> revoked;
@@ -481,6 +538,19 @@ class ConsumerLoop::Impl {
     if (rd_kafka_assignment(rk_, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
     detail::PartitionList assignment(raw);
     return assignment.list->cnt;
+  }
+
+  // Adds or removes `partitions` the protocol's way: incrementally (cooperative) or the whole
+  // assignment at once (eager: assign them, or unassign everything).
+  void change_assignment(rd_kafka_topic_partition_list_t* partitions, bool add, bool cooperative) {
+    rd_kafka_error_t* error = nullptr;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (cooperative) {
+      error = add ? rd_kafka_incremental_assign(rk_, partitions) : rd_kafka_incremental_unassign(rk_, partitions);
+    } else {
+      err = rd_kafka_assign(rk_, add ? partitions : nullptr);
+    }
+    report_assign_error(error, err, add ? "assign" : "unassign");
   }
 
   void report_assign_error(rd_kafka_error_t* error, rd_kafka_resp_err_t err, const char* action) {
@@ -531,6 +601,8 @@ class ConsumerLoop::Impl {
   bool closed_ = false;
   Batch batch_;
   std::set<Partition> paused_;
+  std::map<Partition, int64_t> end_at_start_;     // each partition's high watermark when created
+  std::set<Partition> handled_since_start_;       // partitions this loop has handled a batch of
   prometheus::Family<prometheus::Counter>* consumed_ = nullptr;
   prometheus::Family<prometheus::Counter>* errors_ = nullptr;
   prometheus::Family<prometheus::Counter>* dead_lettered_ = nullptr;

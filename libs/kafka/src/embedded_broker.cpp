@@ -15,23 +15,14 @@ EmbeddedBroker::EmbeddedBroker() : EmbeddedBroker(Options{}) {}
 
 EmbeddedBroker::EmbeddedBroker(Options options) : brokers_(options.brokers) {
   if (brokers_ < 1) throw std::runtime_error("embedded kafka broker: brokers must be at least 1");
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  try {
-    detail::set_property(conf, "client.id", "edfleet-embedded-broker", "embedded kafka broker");
-    // The owner never connects anywhere; keep its notices ("no bootstrap.servers") out of the logs.
-    detail::set_property(conf, "log_level", "4", "embedded kafka broker");
-  } catch (...) {
-    rd_kafka_conf_destroy(conf);
-    throw;
-  }
-  rd_kafka_conf_set_log_cb(conf, &detail::log_callback);
-  char error[512];
   // The mock cluster needs an owning client handle; a producer that never produces is the lightest.
-  owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-  if (owner_ == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("embedded kafka broker: ") + error);
-  }
+  owner_ = detail::new_client(RD_KAFKA_PRODUCER,
+                              {{"client.id", "edfleet-embedded-broker"},
+                               // The owner never connects anywhere; keep its notices ("no
+                               // bootstrap.servers") out of the logs.
+                               {"log_level", "4"}},
+                              "embedded kafka broker",
+                              [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, &detail::log_callback); });
   cluster_ = rd_kafka_mock_cluster_new(owner_, brokers_);
   if (cluster_ == nullptr) {
     rd_kafka_destroy(owner_);

@@ -35,32 +35,21 @@ class Producer::Impl {
                      .Register(*config.registry);
     }
 
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    try {
-      const std::string what = "kafka producer";
-      detail::set_property(conf, "bootstrap.servers", config.bootstrap_servers, what);
-      detail::set_property(conf, "client.id", config.client_id, what);
-      detail::set_property(conf, "enable.idempotence", "true", what);
-      detail::set_property(conf, "acks", "all", what);
-      detail::set_property(conf, "linger.ms", std::to_string(config.linger.count()), what);
-      detail::set_property(conf, "delivery.timeout.ms",
-                           std::to_string(config.delivery_timeout.count()), what);
-      for (const auto& [key, value] : config.extra) detail::set_property(conf, key, value, what);
-    } catch (...) {
-      rd_kafka_conf_destroy(conf);
-      throw;
-    }
-    rd_kafka_conf_set_opaque(conf, this);
-    rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
-    rd_kafka_conf_set_error_cb(conf, &Impl::on_error);
-    rd_kafka_conf_set_log_cb(conf, &detail::log_callback);
-
-    char error[512];
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    if (rk_ == nullptr) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error(std::string("kafka producer: ") + error);
-    }
+    detail::Properties properties = {
+        {"bootstrap.servers", config.bootstrap_servers},
+        {"client.id", config.client_id},
+        {"enable.idempotence", "true"},
+        {"acks", "all"},
+        {"linger.ms", std::to_string(config.linger.count())},
+        {"delivery.timeout.ms", std::to_string(config.delivery_timeout.count())},
+    };
+    properties.insert(properties.end(), config.extra.begin(), config.extra.end());
+    rk_ = detail::new_client(RD_KAFKA_PRODUCER, properties, "kafka producer", [this](rd_kafka_conf_t* conf) {
+      rd_kafka_conf_set_opaque(conf, this);
+      rd_kafka_conf_set_dr_msg_cb(conf, &Impl::on_delivery);
+      rd_kafka_conf_set_error_cb(conf, &Impl::on_error);
+      rd_kafka_conf_set_log_cb(conf, &detail::log_callback);
+    });
     poller_ = std::thread([this] {
       while (!stopping_.load()) rd_kafka_poll(rk_, 100);
     });

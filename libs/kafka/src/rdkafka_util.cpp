@@ -16,6 +16,25 @@ void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::stri
   }
 }
 
+rd_kafka_t* new_client(rd_kafka_type_t type, const Properties& properties, const std::string& what,
+                       const std::function<void(rd_kafka_conf_t*)>& customize) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  try {
+    for (const auto& [key, value] : properties) set_property(conf, key, value, what);
+    if (customize) customize(conf);
+  } catch (...) {
+    rd_kafka_conf_destroy(conf);
+    throw;
+  }
+  char error[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, error, sizeof error);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(what + ": " + error);
+  }
+  return rk;  // owns conf now
+}
+
 void log_line(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
   nlohmann::json fields = {{"client", rk != nullptr ? rd_kafka_name(rk) : ""},
                            {"facility", facility != nullptr ? facility : ""}};
@@ -65,6 +84,33 @@ Headers headers_of(const rd_kafka_message_t* message) {
     out.emplace_back(name, value != nullptr ? std::string(static_cast<const char*>(value), size)
                                             : std::string());
   }
+  return out;
+}
+
+ConsumedMessage to_consumed(const rd_kafka_message_t* message) {
+  ConsumedMessage out;
+  out.topic = rd_kafka_topic_name(message->rkt);
+  out.partition = message->partition;
+  out.offset = message->offset;
+  if (message->key != nullptr) out.key.assign(static_cast<const char*>(message->key), message->key_len);
+  if (message->payload != nullptr) out.value.assign(static_cast<const char*>(message->payload), message->len);
+  out.headers = headers_of(message);
+  rd_kafka_timestamp_type_t type;
+  out.timestamp_ms = rd_kafka_message_timestamp(message, &type);
+  return out;
+}
+
+std::vector<int32_t> partitions_of(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  std::vector<int32_t> out;
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (handle == nullptr) return out;
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (rd_kafka_metadata(rk, 0, handle, &metadata, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < metadata->topics[0].partition_cnt; ++i) out.push_back(metadata->topics[0].partitions[i].id);
+  }
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  rd_kafka_topic_destroy(handle);
   return out;
 }
 

@@ -31,12 +31,17 @@
 #include "edfleet/kafka/consumer.h"
 #include "edfleet/kafka/embedded_broker.h"
 #include "edfleet/kafka/producer.h"
+#include "edfleet/kafka/topic_reader.h"
 #include "edfleet/kafka/topics.h"
+#include "edfleet/testing/metrics.h"
+#include "edfleet/testing/wait.h"
 
 extern char** environ;
 
 namespace kafka = edfleet::kafka;
 using namespace std::chrono_literals;
+using edfleet::testing::metric;
+using edfleet::testing::wait_until;
 
 namespace {
 
@@ -47,16 +52,6 @@ kafka::EmbeddedBroker& broker() {
     return kafka::EmbeddedBroker(kafka::EmbeddedBroker::Options{});
   }();
   return instance;
-}
-
-// libs/testing depends on this library, so a local copy of its wait helper.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
 }
 
 std::string unique(std::string_view prefix) {
@@ -160,8 +155,13 @@ class RecordingHandler : public kafka::BatchHandler {
 // A ConsumerLoop running on its own thread, stopped and joined when it goes out of scope.
 class RunningConsumer {
  public:
-  RunningConsumer(kafka::ConsumerConfig config, kafka::BatchHandler& handler, kafka::Producer& dlq)
-      : loop_(std::move(config), handler, dlq), thread_([this] { loop_.run(); }) {}
+  // `before_run` runs after the loop was created and before it runs (subscribes).
+  RunningConsumer(kafka::ConsumerConfig config, kafka::BatchHandler& handler, kafka::Producer& dlq,
+                  const std::function<void()>& before_run = {})
+      : loop_(std::move(config), handler, dlq), thread_([this, &before_run] {
+          if (before_run) before_run();
+          return std::thread([this] { loop_.run(); });
+        }()) {}
   ~RunningConsumer() { stop(); }
   void stop() {
     loop_.stop();
@@ -205,6 +205,15 @@ class Observer {
     return out;
   }
 
+  // Commits `offset` for one partition as this observer's group (as another member would).
+  void commit(const std::string& topic, int32_t partition, int64_t offset) {
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = offset;
+    const auto err = rd_kafka_commit(rk_, list, 0);
+    rd_kafka_topic_partition_list_destroy(list);
+    REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+
   int64_t high_watermark(const std::string& topic, int32_t partition) {
     int64_t low = -1;
     int64_t high = -1;
@@ -213,62 +222,9 @@ class Observer {
     return high;
   }
 
-  // Reads `count` records of one partition from the beginning.
-  std::vector<kafka::ConsumedMessage> read(const std::string& topic, int32_t partition, std::size_t count) {
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    REQUIRE(rd_kafka_assign(rk_, list) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_topic_partition_list_destroy(list);
-    std::vector<kafka::ConsumedMessage> out;
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100);
-      if (m == nullptr) continue;
-      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        kafka::ConsumedMessage c;
-        c.topic = rd_kafka_topic_name(m->rkt);
-        c.partition = m->partition;
-        c.offset = m->offset;
-        if (m->key) c.key.assign(static_cast<const char*>(m->key), m->key_len);
-        if (m->payload) c.value.assign(static_cast<const char*>(m->payload), m->len);
-        rd_kafka_headers_t* headers = nullptr;
-        if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          const char* name;
-          const void* value;
-          size_t size;
-          for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
-            c.headers.emplace_back(name, std::string(static_cast<const char*>(value), size));
-          }
-        }
-        out.push_back(std::move(c));
-      }
-      rd_kafka_message_destroy(m);
-    }
-    rd_kafka_assign(rk_, nullptr);
-    return out;
-  }
-
  private:
   rd_kafka_t* rk_ = nullptr;
 };
-
-double metric(prometheus::Registry& registry, const std::string& name,
-              const std::map<std::string, std::string>& labels) {
-  double total = 0;
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& m : family.metric) {
-      bool match = true;
-      for (const auto& [key, value] : labels) {
-        bool found = false;
-        for (const auto& label : m.label) found = found || (label.name == key && label.value == value);
-        match = match && found;
-      }
-      if (match) total += family.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
-    }
-  }
-  return total;
-}
 
 // Per partition, the offsets the handler saw, in the order it saw them.
 std::map<int32_t, std::vector<int64_t>> offsets_by_partition(const std::vector<kafka::ConsumedMessage>& messages) {
@@ -323,6 +279,32 @@ TEST_CASE("produce_and_wait acknowledges every record with its offset, in input 
     REQUIRE(seen.size() == 10);
     for (const auto& r : seen) CHECK(r.ok);
   }
+}
+
+TEST_CASE("read_topic returns every record there, by partition and offset, without a group",
+          "[kafka][read_topic]") {
+  const std::string topic = fresh_topic("read", 3);
+  kafka::Producer producer(producer_config());
+  const auto reports = producer.produce_and_wait(numbered(topic, 0, 30, 7), 10s);
+
+  const auto records = kafka::read_topic(broker().bootstrap_servers(), topic, 10s);
+  REQUIRE(records.size() == 30);
+  std::map<std::pair<int32_t, int64_t>, std::string> where;  // (partition, offset) -> value
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    REQUIRE(reports[i].ok);
+    where[{reports[i].partition, reports[i].offset}] = "value-" + std::to_string(i);
+  }
+  auto expected = where.begin();
+  for (const auto& m : records) {
+    CHECK(m.topic == topic);
+    CHECK(std::pair{m.partition, m.offset} == expected->first);
+    CHECK(m.value == expected->second);
+    CHECK(m.header("seq") == std::optional<std::string>(m.value.substr(6)));
+    CHECK(m.key.rfind("key-", 0) == 0);
+    ++expected;
+  }
+  CHECK(kafka::read_topic(broker().bootstrap_servers(), kafka::dlq_topic(topic), 10s).empty());
+  CHECK_THROWS_WITH(kafka::read_topic("127.0.0.1:1", topic, 300ms), Catch::Contains(topic));  // no broker there
 }
 
 TEST_CASE("a bad producer or consumer configuration fails fast", "[kafka][config]") {
@@ -418,40 +400,88 @@ TEST_CASE("a restarted consumer resumes after the committed offsets", "[kafka][c
   CHECK(second.count() == 5);
 }
 
-TEST_CASE("the handler's stored offset decides where an assigned partition starts",
-          "[kafka][consumer]") {
-  const std::string topic = fresh_topic("stored", 1);
-  kafka::Producer producer(producer_config());
-  produce_all(producer, numbered(topic, 0, 10, 1));
+namespace {
 
+// A one-partition topic whose handler reports `stored` as its stored offset.
+struct StoredOffsetCase {
+  prometheus::Registry registry;
+  std::string topic;
+  std::string group;
+  kafka::Producer producer{producer_config()};
   RecordingHandler handler;
-  handler.offsets = [&](const std::string& t, int32_t partition) -> std::optional<int64_t> {
-    if (t == topic && partition == 0) return 6;
-    return std::nullopt;
-  };
-  RunningConsumer consumer(consumer_config(topic, unique("stored")), handler, producer);
-  REQUIRE(wait_until([&] { return handler.count() >= 4; }));
-  const auto handled = handler.handled();
-  REQUIRE(handled.size() == 4);
-  for (std::size_t i = 0; i < handled.size(); ++i) CHECK(handled[i].offset == 6 + static_cast<int64_t>(i));
-  CHECK(handler.stored_offset_calls() >= 1);
+
+  StoredOffsetCase(std::string_view name, int64_t stored)
+      : topic(fresh_topic(name, 1)), group(unique(name)) {
+    handler.offsets = [stored](const std::string&, int32_t) -> std::optional<int64_t> { return stored; };
+  }
+  kafka::ConsumerConfig config() { return consumer_config(topic, group, &registry); }
+  void produce(int from, int to) { produce_all(producer, numbered(topic, from, to, 1)); }
+  // The offsets the handler saw, once it has seen `count` records.
+  std::vector<int64_t> handled_offsets(std::size_t count) {
+    REQUIRE(wait_until([&] { return handler.count() >= count; }));
+    std::vector<int64_t> offsets;
+    for (const auto& m : handler.handled()) offsets.push_back(m.offset);
+    return offsets;
+  }
+  double errors(const std::string& kind) {
+    return metric(registry, "edfleet_kafka_consumer_errors_total", {{"group", group}, {"kind", kind}});
+  }
+  double all_errors() { return metric(registry, "edfleet_kafka_consumer_errors_total", {{"group", group}}); }
+};
+
+}  // namespace
+
+TEST_CASE("the handler's stored offset decides where an assigned partition starts",
+          "[kafka][consumer][offsets]") {
+  StoredOffsetCase c("stored", 6);
+  c.produce(0, 10);
+  RunningConsumer consumer(c.config(), c.handler, c.producer);
+  CHECK(c.handled_offsets(4) == std::vector<int64_t>{6, 7, 8, 9});
+  CHECK(c.handler.stored_offset_calls() >= 1);
+  CHECK(c.all_errors() == 0);
 }
 
-TEST_CASE("an out-of-range offset restarts at the earliest record and is counted as an error",
-          "[kafka][consumer]") {
-  prometheus::Registry registry;
-  const std::string topic = fresh_topic("out-of-range", 1);
-  const std::string group = unique("out-of-range");
-  kafka::Producer producer(producer_config());
-  produce_all(producer, numbered(topic, 0, 3, 1));
+TEST_CASE("a stored offset at the partition's end (caught up) is no error", "[kafka][consumer][offsets]") {
+  StoredOffsetCase c("caught-up", 3);
+  c.produce(0, 3);
+  RunningConsumer consumer(c.config(), c.handler, c.producer);
+  REQUIRE(wait_until([&] { return consumer.assigned(); }));
+  c.produce(3, 5);
+  CHECK(c.handled_offsets(2) == std::vector<int64_t>{3, 4});
+  CHECK(c.all_errors() == 0);
+}
 
-  RecordingHandler handler;
-  handler.offsets = [](const std::string&, int32_t) -> std::optional<int64_t> { return 1000; };
-  RunningConsumer consumer(consumer_config(topic, group, &registry), handler, producer);
-  REQUIRE(wait_until([&] { return handler.count() >= 3; }));
-  CHECK(handler.handled().front().offset == 0);
-  CHECK(metric(registry, "edfleet_kafka_consumer_errors_total",
-               {{"group", group}, {"kind", "offset_out_of_range"}}) >= 1);
+TEST_CASE("a stored offset beyond the partition's end restarts it at the earliest record, loudly",
+          "[kafka][consumer][offsets]") {
+  // As when the handler's database outlived the topic (recreated, or a new embedded broker).
+  StoredOffsetCase c("out-of-range", 1000);
+  c.produce(0, 5);
+  RunningConsumer consumer(c.config(), c.handler, c.producer);
+  CHECK(c.handled_offsets(5) == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(c.errors("offset_out_of_range") == 1);
+}
+
+TEST_CASE("a stored offset beyond the end when the loop was created is out of range even if records "
+          "arrived before the assignment",
+          "[kafka][consumer][offsets]") {
+  StoredOffsetCase c("recreated", 2);  // an empty topic, like a recreated one
+  // Records produced between start-up and the group's assignment (which takes seconds) bring the
+  // partition's end past the stale stored offset; starting there would skip the first two.
+  RunningConsumer consumer(c.config(), c.handler, c.producer, [&] { c.produce(0, 5); });
+  CHECK(c.handled_offsets(5) == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(c.errors("offset_out_of_range") == 1);
+}
+
+TEST_CASE("a stored offset beyond the end at start-up is trusted when the group committed past that end",
+          "[kafka][consumer][offsets]") {
+  StoredOffsetCase c("moved-on", 5);  // an empty topic when the loop is created
+  // Meanwhile another member of the group handled records 0-4 of this same log and committed.
+  RunningConsumer consumer(c.config(), c.handler, c.producer, [&] {
+    c.produce(0, 7);
+    Observer(c.group).commit(c.topic, 0, 5);
+  });
+  CHECK(c.handled_offsets(2) == std::vector<int64_t>{5, 6});
+  CHECK(c.all_errors() == 0);
 }
 
 TEST_CASE("a poison record goes to <topic>.dlq with error headers and the others are processed",
@@ -490,7 +520,7 @@ TEST_CASE("a poison record goes to <topic>.dlq with error headers and the others
   Observer observer;
   const std::string dlq = kafka::dlq_topic(topic);
   CHECK(observer.high_watermark(dlq, 0) == 1);  // exactly one dead letter
-  auto dead = observer.read(dlq, 0, 1);
+  auto dead = kafka::read_topic(broker().bootstrap_servers(), dlq);
   REQUIRE(dead.size() == 1);
   CHECK(dead[0].key == "key-0");
   CHECK(dead[0].value == "poison");

@@ -321,6 +321,9 @@ void EmbeddedPostgres::start() {
                       runtime_dir_);
     if (result.status == 0) {
       running_ = true;
+      // From now on the port is part of the server's identity (clients hold URLs with it): a
+      // restart must come back on the same port or fail, never move silently.
+      port_chosen_ = false;
       return;
     }
     std::string tail = log_tail();

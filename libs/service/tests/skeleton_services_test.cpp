@@ -1,4 +1,4 @@
-// The four skeleton services (rules, summaries, notify, gateway) as real processes (through
+// The skeleton services (summaries, notify; rules and gateway for start-up and config errors) as real processes (through
 // testing::ServiceProcess): each starts from its config.yaml (ports overridden to 0), becomes
 // ready, reports SERVING, answers its API with UNIMPLEMENTED naming the issue that will deliver it,
 // serves /metrics and /healthz, logs one access line per call, and exits 0 on SIGTERM.
@@ -83,10 +83,8 @@ struct Skeleton {
 
 const std::vector<Skeleton>& skeletons() {
   static const std::vector<Skeleton> all{
-      {"rules", "edfleet.rules.v1.RulesService", "ListRules", "issue #6", 7201, 7202},
       {"summaries", "edfleet.summaries.v1.SummariesService", "SummarizeSession", "later issue", 7301, 7302},
       {"notify", "edfleet.notify.v1.NotifyService", "Send", "later issue", 7401, 7402},
-      {"gateway", "edfleet.gateway.v1.GatewayAdmin", "CreateApiKey", "issue #4", 7000, 8080},
   };
   return all;
 }

@@ -2,6 +2,7 @@
 #include <cctype>
 #include <string>
 
+#include "edfleet/kafka/topic_reader.h"
 #include "edfleet/testing/testing.h"
 
 namespace edfleet::testing {
@@ -14,6 +15,10 @@ kafka::EmbeddedBroker& shared_broker() {
 pg::EmbeddedPostgres& shared_postgres() {
   static pg::EmbeddedPostgres postgres;
   return postgres;
+}
+
+std::vector<kafka::ConsumedMessage> read_topic(const std::string& topic, std::chrono::milliseconds timeout) {
+  return kafka::read_topic(shared_broker().bootstrap_servers(), topic, timeout);
 }
 
 std::string fresh_database(std::string_view prefix) {

@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "edfleet/testing/testing.h"
+#include "edfleet/testing/wait.h"
 
 namespace edfleet::testing {
 

@@ -6,11 +6,19 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <set>
 #include <string>
 
+#include <httplib.h>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <thread>
 
+#include "edfleet/kafka/producer.h"
 #include "edfleet/testing/testing.h"
 
 using namespace std::chrono_literals;
@@ -148,4 +156,73 @@ TEST_CASE("ServiceProcess reports a service that exits before it is ready", "[se
 TEST_CASE("ServiceProcess reports a binary that does not exist", "[service]") {
   CHECK_THROWS_WITH(testing::ServiceProcess("edfleet-no-such-service", {}),
                     Catch::Contains("edfleet-no-such-service"));
+}
+
+TEST_CASE("metric sums the matching series of a registry", "[metrics]") {
+  prometheus::Registry registry;
+  auto& counters = prometheus::BuildCounter().Name("x_total").Help("x").Register(registry);
+  counters.Add({{"group", "a"}, {"kind", "k1"}}).Increment(2);
+  counters.Add({{"group", "a"}, {"kind", "k2"}}).Increment(3);
+  counters.Add({{"group", "b"}, {"kind", "k1"}}).Increment(5);
+  prometheus::BuildGauge().Name("g").Help("g").Register(registry).Add({{"group", "a"}}).Set(4);
+  prometheus::BuildHistogram()
+      .Name("h_seconds")
+      .Help("h")
+      .Register(registry)
+      .Add({}, prometheus::Histogram::BucketBoundaries{1})
+      .Observe(0.5);
+
+  CHECK(testing::metric(registry, "x_total") == 10);
+  CHECK(testing::metric(registry, "x_total", {{"group", "a"}}) == 5);
+  CHECK(testing::metric(registry, "x_total", {{"group", "a"}, {"kind", "k2"}}) == 3);
+  CHECK(testing::metric(registry, "x_total", {{"group", "c"}}) == 0);
+  CHECK(testing::metric(registry, "g", {{"group", "a"}}) == 4);
+  CHECK(testing::metric(registry, "h_seconds") == 1);  // a histogram's sample count
+  CHECK(testing::metric(registry, "absent") == 0);
+}
+
+TEST_CASE("metric_in_text and scrape_metric read the Prometheus text format", "[metrics]") {
+  const std::string text =
+      "# HELP x_total Things.\n"
+      "# TYPE x_total counter\n"
+      "x_total{outcome=\"accepted\"} 3\n"
+      "x_total{outcome=\"rejected\",reason=\"a \\\"quoted\\\" one\"} 10 1700000000000\n"
+      "x_total_other{outcome=\"accepted\"} 100\n"
+      "h_seconds_count 7\n"
+      "h_seconds_bucket{le=\"+Inf\"} 7\n";
+  CHECK(testing::metric_in_text(text, "x_total") == 13);
+  CHECK(testing::metric_in_text(text, "x_total", {{"outcome", "accepted"}}) == 3);
+  CHECK(testing::metric_in_text(text, "x_total", {{"reason", "a \"quoted\" one"}}) == 10);
+  CHECK(testing::metric_in_text(text, "h_seconds_count") == 7);
+  CHECK(testing::metric_in_text(text, "h_seconds_bucket", {{"le", "+Inf"}}) == 7);
+  CHECK(testing::metric_in_text(text, "x") == 0);
+
+  httplib::Server server;
+  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& response) {
+    response.set_content(text, "text/plain; version=0.0.4");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { server.listen_after_bind(); });
+  REQUIRE(testing::wait_until([&] { return server.is_running(); }));
+  CHECK(testing::scrape_metric(port, "x_total", {{"outcome", "accepted"}}) == 3);
+  server.stop();
+  serving.join();
+  CHECK_THROWS_WITH(testing::scrape_metric(port, "x_total"), Catch::Contains(std::to_string(port)));
+}
+
+TEST_CASE("read_topic reads what is on a topic of the shared broker", "[kafka]") {
+  const std::string topic = "testing.read-topic";
+  testing::shared_broker().create_topic(topic, 2);
+  edfleet::kafka::ProducerConfig config;
+  config.bootstrap_servers = testing::shared_broker().bootstrap_servers();
+  edfleet::kafka::Producer producer(config);
+  for (const auto& report : producer.produce_and_wait({{topic, "k1", "one", {{"h", "1"}}}, {topic, "k2", "two", {}}},
+                                                      std::chrono::seconds(10))) {
+    REQUIRE(report.ok);
+  }
+  const auto records = testing::read_topic(topic);
+  REQUIRE(records.size() == 2);
+  std::set<std::string> values;
+  for (const auto& m : records) values.insert(m.value);
+  CHECK(values == std::set<std::string>{"one", "two"});
 }

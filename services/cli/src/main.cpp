@@ -1,9 +1,11 @@
 // edfleet: the operator's command. Composition root only: parse, then run one command.
 #include <iostream>
+#include <string_view>
 #include <variant>
 
 #include "commands.h"
 #include "edfleet/core/config.h"
+#include "edfleet/sim/sim_command.h"
 #include "options.h"
 
 namespace {
@@ -19,6 +21,8 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 int main(int argc, char** argv) {
   using namespace edfleet::cli;
+  // `edfleet sim ...` is the traffic simulator (services/sim), which parses its own options.
+  if (argc >= 2 && std::string_view(argv[1]) == "sim") return edfleet::sim::run_sim_command(argc - 2, argv + 2);
   auto outcome = parse_command_line(argc, argv, edfleet::core::Environment::from_process());
   if (!outcome.command) {
     (outcome.is_error ? std::cerr : std::cout) << outcome.output << std::flush;

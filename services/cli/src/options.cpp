@@ -18,6 +18,7 @@ constexpr const char* kDescription =
     "  edfleet publish events.json     send events to ingest\n"
     "  edfleet query counts --tenant T event counts per day and type, from analytics\n"
     "  edfleet query learner ID --tenant T   one learner's summary\n"
+    "  edfleet sim --streams 50 --rate 5     simulated marketplace and classroom traffic (sim --help)\n"
     "Exit codes: 0 ok, 1 failure, 2 usage error.";
 
 // Applies an environment fallback to an option the command line did not set.

@@ -32,6 +32,9 @@ std::unique_ptr<ChildProcess> SubprocessLauncher::launch(const LaunchSpec& spec,
   options.on_output = [on_line = std::move(on_line)](std::string_view line, bool /*is_stderr*/) {
     on_line(line);
   };
+  // A SIGKILLed `edfleet up` runs no cleanup: the kernel tells each child to stop gracefully instead
+  // of leaving it orphaned. (The supervisor launches from the main thread, which lives until the end.)
+  options.parent_death_signal = SIGTERM;
   return std::make_unique<SubprocessChild>(std::move(options));
 }
 

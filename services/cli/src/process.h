@@ -43,7 +43,8 @@ class ProcessLauncher {
                                                std::function<void(std::string_view line)> on_line) = 0;
 };
 
-// Launches real processes with core::Subprocess (own process group, stdin /dev/null).
+// Launches real processes with core::Subprocess (own process group, stdin /dev/null, SIGTERM when
+// the launching thread or process dies, e.g. when `edfleet up` is SIGKILLed).
 class SubprocessLauncher final : public ProcessLauncher {
  public:
   std::unique_ptr<ChildProcess> launch(const LaunchSpec& spec,

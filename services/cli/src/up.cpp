@@ -35,8 +35,11 @@ namespace {
 // The handler's only access to the supervisor's stop request (a lock-free atomic: signal-safe).
 std::atomic<StopRequest*> g_stop{nullptr};
 
-extern "C" void on_stop_signal(int) {
+// static: an extern "C" name is global even in an unnamed namespace (and `edfleet sim` has its own).
+extern "C" {
+static void on_stop_signal(int) {
   if (StopRequest* stop = g_stop.load()) stop->request();
+}
 }
 
 void install_signal_handlers(StopRequest& stop) {
@@ -231,10 +234,12 @@ int run_up(const UpOptions& options) {
       console.note("postgres (embedded) at " + postgres->url() +
                    (data_dir.empty() ? " (temporary)" : " (data in " + postgres->data_dir() + ")"));
       if (kept_data && options.kafka_bootstrap.empty()) {
-        // Known issue (see README): the embedded Kafka is new and empty, the databases are not.
-        console.note("WARNING: the embedded Kafka starts empty on every run but Postgres kept its data: a "
-                     "service that stores its Kafka position in Postgres (analytics) may skip the first "
-                     "events of this run. Use a fresh --data-dir, or --kafka-bootstrap with a real Kafka.");
+        // The embedded Kafka is new and empty, the databases are not: consumers that store their Kafka
+        // position in Postgres (analytics) find it beyond the new topics' end and re-read them from
+        // the start (libs/kafka ConsumerLoop); they log that as an error, which is expected here.
+        console.note("note: the embedded Kafka starts empty on every run but Postgres kept its data: services "
+                     "that stored Kafka positions (analytics) will log offset_out_of_range errors and read the "
+                     "new topics from the start. Earlier events stay counted.");
       }
       for (const auto& name : options.services) {
         if (!find_service(name)->needs_database) continue;

@@ -7,7 +7,8 @@
 //   child.signal(SIGTERM);
 //   int status = child.wait();   // exit code, or -N if killed by signal N
 //
-// The child is started with posix_spawn (argv[0] is looked up in PATH unless it contains a '/'),
+// The child is started with posix_spawn, or fork + exec when parent_death_signal is set (argv[0]
+// is looked up in the parent's PATH unless it contains a '/'),
 // with `env` merged over the current environment, stdin from /dev/null, the parent's signal mask
 // and dispositions reset to defaults, no inherited file descriptors beyond 0-2, and in its own
 // process group: a Ctrl-C on the parent's terminal does not reach it directly, so a supervisor
@@ -19,6 +20,14 @@
 // child wrote before it exited is always delivered before wait() returns. The destructor kills
 // (SIGKILL) the child's process group if the child is still running, and reaps it.
 // All member functions are thread-safe.
+//
+// A supervisor that may itself be killed (SIGKILL runs no destructor) sets parent_death_signal,
+// e.g. SIGTERM: Linux then sends that signal to the child when the parent goes away (prctl
+// PR_SET_PDEATHSIG, set between fork and exec since posix_spawn cannot; a parent already gone by
+// then counts too). Note that "the parent" is the THREAD that constructed the Subprocess: create
+// such children from a thread that lives as long as they should (e.g. main), not from a worker
+// that ends earlier. The setting is cleared when the child execs a set-user-ID program, and only
+// covers the child itself, not what it starts.
 #pragma once
 
 #include <sys/types.h>
@@ -45,10 +54,13 @@ class Subprocess {
     std::map<std::string, std::string> env;     // merged over (overriding) the current environment
     std::string working_dir;                    // empty = the parent's working directory
     OutputCallback on_output;                   // empty = discard stdout and stderr
+    int parent_death_signal = 0;                // e.g. SIGTERM: sent to the child when the parent
+                                                // (thread) dies; 0 = none (see above)
   };
 
   // Starts the child. Throws std::system_error if it cannot be started (e.g. the program does not
-  // exist: the message names it), std::invalid_argument if argv is empty.
+  // exist: the message names it), std::invalid_argument if argv is empty or parent_death_signal is
+  // not a signal number.
   explicit Subprocess(Options options);
   Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
              OutputCallback on_output = {});

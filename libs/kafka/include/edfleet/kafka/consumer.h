@@ -69,7 +69,8 @@ class BatchHandler {
   // backoff without limit (the partition does not advance, nothing goes to the DLQ).
   virtual void handle(std::span<const ConsumedMessage> batch) = 0;
   // On assignment: the next offset to read if the handler stores offsets itself (exactly-once in
-  // its own DB), or nullopt to use the group's committed offset.
+  // its own DB), or nullopt to use the group's committed offset. A stored offset outside the
+  // partition's records is not used: see ConsumerLoop.
   virtual std::optional<int64_t> stored_offset(const std::string& /*topic*/, int32_t /*partition*/) {
     return std::nullopt;
   }
@@ -82,10 +83,16 @@ class BatchHandler {
 // restart) before the commit succeeded — so effects must be idempotent. Commits that fail during a
 // rebalance are logged and skipped. An offset found out of range (e.g. lost to retention) restarts
 // the partition at its earliest offset and is logged as an error and counted, never skipped silently.
+// That includes a handler's stored offset beyond the partition's end (the topic or the cluster was
+// recreated while the handler's database kept its offsets): checked on assignment against the
+// watermarks, and against the end noted when the loop was created unless this loop or the group
+// (committed offset) has gone past that end since.
 class ConsumerLoop {
  public:
   // Creates the librdkafka consumer; throws std::runtime_error on bad config. `handler` and
-  // `dlq_producer` must outlive the loop.
+  // `dlq_producer` must outlive the loop. Notes the end of each partition of `topics` (best effort,
+  // bounded by a few seconds when the cluster does not answer); create the loop before the service
+  // reports ready.
   ConsumerLoop(ConsumerConfig config, BatchHandler& handler, Producer& dlq_producer);
   ~ConsumerLoop();  // call after run() returned (or if it never ran)
   ConsumerLoop(const ConsumerLoop&) = delete;

@@ -8,6 +8,8 @@
 //
 // One embedded broker and one embedded Postgres per test binary (created on first use, stopped at
 // exit), so the test cases of a binary share them and must use their own topics/groups/databases.
+// Also here: wait_until (wait.h) and metric lookups (metrics.h), which live in the smaller
+// edfleet::testing_base library that libs/kafka's own tests use.
 #pragma once
 
 #include <signal.h>
@@ -25,7 +27,10 @@
 
 #include "edfleet/core/subprocess.h"
 #include "edfleet/kafka/embedded_broker.h"
+#include "edfleet/kafka/message.h"
 #include "edfleet/pg/embedded_postgres.h"
+#include "edfleet/testing/metrics.h"
+#include "edfleet/testing/wait.h"
 
 namespace edfleet::testing {
 
@@ -39,11 +44,10 @@ pg::EmbeddedPostgres& shared_postgres();
 // is lower-cased and anything but [a-z0-9_] becomes '_'.
 std::string fresh_database(std::string_view prefix);
 
-// Polls `condition` (first at once, then with a backoff growing from 1 ms to 50 ms) until it
-// returns true (-> true) or `timeout` passes (-> false, after one last check). Exceptions from
-// the condition propagate. Use it instead of sleeping.
-bool wait_until(std::function<bool()> condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(15));
+// Every record on `topic` of shared_broker() up to its current end (kafka::read_topic: no consumer
+// group, ordered by partition and offset). Throws if not all arrive within `timeout`.
+std::vector<kafka::ConsumedMessage> read_topic(const std::string& topic,
+                                               std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // $EDFLEET_BIN_DIR/<binary> (ctest sets EDFLEET_BIN_DIR); without it, the directory of the running
 // test executable (built binaries all land in build/bin).
