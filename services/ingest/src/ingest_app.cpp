@@ -1,8 +1,10 @@
 #include "ingest_app.h"
 
+#include "domain/validation.h"
 #include "edfleet/core/log.h"
 #include "edfleet/kafka/topics.h"
 #include "transport/http_routes.h"
+#include "transport/xapi_routes.h"
 
 namespace edfleet::ingest {
 namespace {
@@ -28,6 +30,14 @@ PublishSettings publish_settings(const IngestConfig& config) {
   return s;
 }
 
+xapi::StoreSettings store_settings(const IngestConfig& config) {
+  xapi::StoreSettings s;
+  s.max_batch_statements = static_cast<std::size_t>(config.xapi_max_batch_statements);
+  s.max_statement_bytes = static_cast<std::size_t>(config.xapi_max_statement_bytes);
+  s.in_flight_wait = config.in_flight_wait;
+  return s;
+}
+
 pg::ConnectionPool& migrated(pg::ConnectionPool& pool) {
   pool.with_connection([](pqxx::connection& connection) { pg::apply_migrations(connection, "ingest", migrations()); });
   return pool;
@@ -47,6 +57,13 @@ void bind_ingest_config(core::ConfigSpec& spec, IngestConfig& config) {
             "How long a batch waits for a concurrent batch publishing the same event ids");
   spec.bind("ingest.ledger_cache_entries", config.ledger_cache_entries,
             "Accepted event ids kept in memory in front of Postgres (0 disables the cache)");
+  spec.bind("xapi.max_batch_statements", config.xapi_max_batch_statements,
+            "Most statements in one POST /xapi/statements (413 above)");
+  spec.bind("xapi.max_statement_bytes", config.xapi_max_statement_bytes,
+            "Largest statement as stored (JSON text, with the LRS-set properties), bytes (413 above)");
+  spec.bind("xapi.basic_credentials", config.xapi_basic_credentials,
+            "HTTP Basic credentials for direct xAPI access: user -> \"<tenant>:<password>\" (requests from the "
+            "gateway carry X-Edfleet-Tenant instead)");
 }
 
 core::Result<void> validate(const IngestConfig& config, const service::CommonConfig& common) {
@@ -58,6 +75,20 @@ core::Result<void> validate(const IngestConfig& config, const service::CommonCon
   if (config.in_flight_wait.count() < 0) return core::Error::invalid("must not be negative", "ingest.in_flight_wait");
   if (config.ledger_cache_entries < 0) {
     return core::Error::invalid("must not be negative", "ingest.ledger_cache_entries");
+  }
+  if (config.xapi_max_batch_statements < 1) {
+    return core::Error::invalid("must be at least 1", "xapi.max_batch_statements");
+  }
+  if (config.xapi_max_statement_bytes < 1) {
+    return core::Error::invalid("must be at least 1", "xapi.max_statement_bytes");
+  }
+  for (const auto& [user, value] : config.xapi_basic_credentials) {
+    const auto colon = value.find(':');
+    if (user.empty() || user.find(':') != std::string::npos || colon == std::string::npos ||
+        !is_tenant_slug(value.substr(0, colon)) || colon + 1 == value.size()) {
+      return core::Error::invalid("entry \"" + user + "\" must map a user name (no ':') to \"<tenant>:<password>\"",
+                                  "xapi.basic_credentials");
+    }
   }
   if (common.kafka_bootstrap_servers.empty()) {
     return core::Error::invalid("is required: ingest publishes to Kafka (EDFLEET_KAFKA_BOOTSTRAP_SERVERS)",
@@ -82,7 +113,20 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
       use_case_(publisher_, ledger_, clock, ids, publish_settings(config)),
       metrics_(registry),
       handler_(use_case_, metrics_, ids),
-      grpc_(handler_) {
+      grpc_(handler_),
+      ids_(ids),
+      consistency_(clock),
+      statements_(publisher_, ledger_, xapi_encoder_, clock, ids, store_settings(config), &consistency_),
+      statement_store_(pool_),
+      materialiser_(statement_store_, consistency_, xapi::StoreSettings{}.source) {
+  kafka::ConsumerConfig consumer;
+  consumer.bootstrap_servers = common.kafka_bootstrap_servers;
+  consumer.group_id = "edfleet-ingest-xapi-materialiser";
+  consumer.topics = {std::string(kafka::kEventsTopic)};
+  consumer.client_id = "edfleet-ingest-xapi";
+  consumer.registry = &registry;
+  materialiser_loop_ = std::make_unique<kafka::ConsumerLoop>(consumer, materialiser_, producer_);
+  materialiser_thread_ = std::thread([this] { materialiser_loop_->run(); });
   core::log::info("ingest ready", {{"postgres", pool_.target()},
                                    {"kafka", common.kafka_bootstrap_servers},
                                    {"topic", kafka::kEventsTopic},
@@ -93,9 +137,25 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
 
 void IngestApp::add_http_routes(httplib::Server& server) {
   edfleet::ingest::add_http_routes(server, handler_, static_cast<std::size_t>(config_.max_http_body_bytes));
+  XapiRouteSettings xapi_settings;
+  xapi_settings.basic_credentials = config_.xapi_basic_credentials;
+  xapi_settings.consistent_through = [this] { return consistency_.consistent_through(); };
+  xapi_settings.reader = &statement_store_;
+  add_xapi_routes(server, statements_, ids_, std::move(xapi_settings));
+}
+
+IngestApp::~IngestApp() {
+  if (materialiser_thread_.joinable()) {
+    materialiser_loop_->stop();
+    materialiser_thread_.join();
+  }
 }
 
 void IngestApp::flush() {
+  if (materialiser_thread_.joinable()) {
+    materialiser_loop_->stop();
+    materialiser_thread_.join();
+  }
   if (!producer_.flush(config_.kafka_timeout)) core::log::warn("Kafka producer did not flush before shutdown");
 }
 

@@ -5,6 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
 
 #include <httplib.h>
 #include <prometheus/registry.h>
@@ -12,7 +16,10 @@
 #include "adapters/caching_accepted_event_ledger.h"
 #include "adapters/kafka_event_publisher.h"
 #include "adapters/pg_accepted_event_ledger.h"
+#include "adapters/pg_statement_store.h"
+#include "adapters/proto_xapi_payload_encoder.h"
 #include "domain/publish_batch.h"
+#include "domain/xapi/store_statements.h"
 #include "edfleet/core/clock.h"
 #include "edfleet/core/config.h"
 #include "edfleet/core/ids.h"
@@ -23,6 +30,7 @@
 #include "transport/ingest_grpc_service.h"
 #include "transport/ingest_metrics.h"
 #include "transport/publish_handler.h"
+#include "transport/xapi_materialiser.h"
 
 namespace edfleet::ingest {
 
@@ -38,6 +46,10 @@ struct IngestConfig {
   std::chrono::milliseconds kafka_timeout{10000};
   std::chrono::milliseconds in_flight_wait{30000};
   std::int64_t ledger_cache_entries = 100000;
+  // xAPI LRS (/xapi/...).
+  int xapi_max_batch_statements = 1000;
+  std::int64_t xapi_max_statement_bytes = 256 * 1024;
+  std::map<std::string, std::string> xapi_basic_credentials;  // user -> "<tenant>:<password>"
 };
 
 void bind_ingest_config(core::ConfigSpec& spec, IngestConfig& config);
@@ -54,8 +66,9 @@ class IngestApp {
 
   IngestGrpcService& grpc_service() { return grpc_; }
   void add_http_routes(httplib::Server& server);
-  // Waits for records still in the producer's queue (shutdown).
+  // Stops the xAPI materialiser and waits for records still in the producer's queue (shutdown).
   void flush();
+  ~IngestApp();
 
  private:
   IngestConfig config_;
@@ -68,6 +81,16 @@ class IngestApp {
   IngestMetrics metrics_;
   PublishHandler handler_;
   IngestGrpcService grpc_;
+  core::IdGenerator& ids_;
+  ProtoXapiPayloadEncoder xapi_encoder_;
+  xapi::ConsistencyTracker consistency_;
+  xapi::StoreStatements statements_;
+  PgStatementStore statement_store_;
+  XapiMaterialiser materialiser_;
+  // The materialiser's consumer loop runs on its own thread from construction until flush(): main()
+  // only knows IngestApp, so the app owns the loop instead of ServiceHost::add_background.
+  std::unique_ptr<kafka::ConsumerLoop> materialiser_loop_;
+  std::thread materialiser_thread_;
 };
 
 }  // namespace edfleet::ingest

@@ -144,6 +144,45 @@ TEST_CASE("a repeated id within a batch with different content is id reuse", "[p
   CHECK(f.publisher.published.size() == 1);
 }
 
+TEST_CASE("after a changed copy of an accepted id, the unchanged retry in the same batch is a duplicate",
+          "[publish]") {
+  Fixture f;
+  auto original = sample_event("quiz.submitted", 1);
+  f.run({original});
+  auto changed = original;
+  changed.source = "replayed.by.mistake.example";
+  const auto result = f.run({changed, original, changed});
+  REQUIRE(result.outcomes.size() == 3);
+  CHECK_FALSE(result.outcomes[0].accepted);
+  CHECK(result.outcomes[0].reason == RejectReason::kIdReused);
+  CHECK(result.outcomes[0].field == "id");
+  CHECK(result.outcomes[0].message.find("accepted before") != std::string::npos);
+  CHECK(result.outcomes[1].accepted);   // compared with what was accepted, not with the first copy
+  CHECK(result.outcomes[1].duplicate);
+  CHECK(result.outcomes[1].id == original.id);
+  CHECK(result.outcomes[2].reason == RejectReason::kIdReused);
+  CHECK(result.accepted == 1);
+  CHECK(result.duplicates == 1);
+  CHECK(result.rejected == 2);
+  CHECK(result.published == 0);
+  CHECK(f.publisher.published.size() == 1);
+  CHECK(f.ledger.rows.at(key_of(original)) == content_hash(original));
+}
+
+TEST_CASE("a changed copy after a first copy that was not accepted shares its fate", "[publish]") {
+  Fixture f;
+  auto e = sample_event("quiz.submitted", 1);
+  auto changed = e;
+  set_field(changed, "quiz_submission.score", 1.0);
+  f.publisher.fail_ids.insert(e.id);
+  const auto result = f.run({e, changed});
+  // Nothing is accepted under the id, so it is not "reused": both may be retried.
+  CHECK(result.outcomes[0].reason == RejectReason::kUnavailable);
+  CHECK(result.outcomes[1].reason == RejectReason::kUnavailable);
+  CHECK(result.outcomes[1].id == changed.id);
+  CHECK(f.ledger.rows.empty());
+}
+
 TEST_CASE("re-publishing a batch gives duplicates and publishes nothing new", "[publish]") {
   Fixture f;
   std::vector<EventEnvelope> batch = {sample_event("quiz.submitted", 1), sample_event("ops.session_started", 2)};

@@ -40,6 +40,7 @@ using namespace std::chrono_literals;
 using namespace edfleet;
 using namespace edfleet::analytics;
 namespace v1 = edfleet::analytics::v1;
+using edfleet::testing::metric;
 using edfleet::testing::wait_until;
 
 namespace {
@@ -162,24 +163,6 @@ struct Database {
 };
 
 // --- consumer loops -----------------------------------------------------------------------------
-
-double metric(prometheus::Registry& registry, const std::string& name,
-              const std::map<std::string, std::string>& labels = {}) {
-  double sum = 0;
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) continue;
-    for (const auto& m : family.metric) {
-      bool match = true;
-      for (const auto& [key, value] : labels) {
-        bool found = false;
-        for (const auto& label : m.label) found = found || (label.name == key && label.value == value);
-        match = match && found;
-      }
-      if (match) sum += m.counter.value;
-    }
-  }
-  return sum;
-}
 
 kafka::ConsumerConfig consumer_config(const std::string& topic, const std::string& group,
                                       prometheus::Registry* registry) {
@@ -442,22 +425,6 @@ v1::GetEventCountsRequest november(std::vector<std::string> types = {}) {
   return request;
 }
 
-double scrape(int http_port, const std::string& name) {
-  httplib::Client http("127.0.0.1", http_port);
-  auto response = http.Get("/metrics");
-  if (!response || response->status != 200) return -1;
-  std::size_t at = 0;
-  while ((at = response->body.find(name, at)) != std::string::npos) {
-    const bool line_start = at == 0 || response->body[at - 1] == '\n';
-    const auto end = at + name.size();
-    if (line_start && end < response->body.size() && response->body[end] == ' ') {
-      return std::stod(response->body.substr(end + 1));
-    }
-    at = end;
-  }
-  return -1;
-}
-
 }  // namespace
 
 TEST_CASE("the binary answers GetEventCounts and GetLearnerSummary for the caller's tenant only",
@@ -564,15 +531,15 @@ TEST_CASE("the binary answers GetEventCounts and GetLearnerSummary for the calle
     CHECK(client.stub->QueryTimeSeries(&series_context, v1::QueryTimeSeriesRequest{}, &series).error_code() ==
           ::grpc::StatusCode::UNIMPLEMENTED);
   }
-  CHECK(scrape(service.http_port(), "edfleet_analytics_events_applied_total") == 9);
+  CHECK(testing::scrape_metric(service.http_port(), "edfleet_analytics_events_applied_total") == 9);
 
   // Stop, put every event on the topic once more, start again: the counts do not move.
   service.kill(SIGTERM);
   CHECK(service.wait() == 0);
   produce(producer(), messages);
   service.restart();
-  REQUIRE(wait_until([&] { return scrape(service.http_port(), "edfleet_analytics_duplicates_total") == 9; },
-                     30s));
+  REQUIRE(wait_until(
+      [&] { return testing::scrape_metric(service.http_port(), "edfleet_analytics_duplicates_total") == 9; }, 30s));
   Client again(service.grpc_port());
   v1::GetEventCountsResponse after;
   REQUIRE(again.counts("acme", november(), after).ok());
@@ -581,7 +548,7 @@ TEST_CASE("the binary answers GetEventCounts and GetLearnerSummary for the calle
   REQUIRE(again.learner("acme", "l-1", l1_after).ok());
   CHECK(l1_after.total_events() == 5);
   CHECK(l1_after.quiz_average_percent() == Approx(55.0));
-  CHECK(scrape(service.http_port(), "edfleet_analytics_events_applied_total") == 0);
+  CHECK(testing::scrape_metric(service.http_port(), "edfleet_analytics_events_applied_total") == 0);
 }
 
 // Not run by default (hidden tag): analytics_integration_tests "[bench]". 20000 events produced at

@@ -16,6 +16,13 @@ EventOutcome unavailable(const std::string& id, std::string message) {
   return EventOutcome::rejected(id, {RejectReason::kUnavailable, "", std::move(message)});
 }
 
+EventOutcome id_reused(const std::string& id) {
+  return EventOutcome::rejected(
+      id, {RejectReason::kIdReused, "id",
+           "id " + id + " was accepted before with different content; use a new id for a new event, or resend "
+                        "the original content unchanged."});
+}
+
 // Releases claimed keys however the processing ends.
 class ClaimGuard {
  public:
@@ -84,7 +91,7 @@ core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> event
   const std::size_t n = events.size();
   std::vector<EventOutcome> outcomes(n);
   std::vector<std::string> hashes(n);
-  std::vector<std::size_t> copy_of(n, kNone);  // a later identical copy -> index of the first
+  std::vector<std::size_t> copy_of(n, kNone);  // a later valid copy of an id -> index of the first
   std::map<EventKey, std::size_t> first_seen;
   std::vector<std::size_t> pending;           // first occurrences of valid events, still to process
 
@@ -98,14 +105,8 @@ core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> event
     hashes[i] = content_hash(event);
     const auto [it, inserted] = first_seen.emplace(key_of(event), i);
     if (!inserted) {
-      if (hashes[it->second] == hashes[i]) {
-        copy_of[i] = it->second;
-      } else {
-        outcomes[i] = EventOutcome::rejected(
-            event.id, {RejectReason::kIdReused, "id",
-                       "id " + event.id + " appears earlier in this batch with different content; give each event "
-                                          "its own id."});
-      }
+      // Judged below, once the content accepted for the id is known.
+      copy_of[i] = it->second;
       continue;
     }
     event.received_at = from_timestamp(now);
@@ -114,6 +115,7 @@ core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> event
   }
 
   std::size_t published = 0;
+  std::vector<std::string> accepted_hashes(n);
   const auto deadline = std::chrono::steady_clock::now() + settings_.in_flight_wait;
   while (!pending.empty()) {
     std::vector<EventKey> keys;
@@ -137,7 +139,7 @@ core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> event
     }
     {
       ClaimGuard guard(in_flight_, std::move(claimed_keys));
-      process(events, claimed, hashes, outcomes, published);
+      process(events, claimed, hashes, outcomes, accepted_hashes, published);
     }
     std::vector<std::size_t> rest;
     for (std::size_t p = 0; p < pending.size(); ++p) {
@@ -146,11 +148,27 @@ core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> event
     pending = std::move(rest);
   }
 
+  // Later copies of an id compare with the content accepted for it (by an earlier batch, or the
+  // first copy in this one), not with the first copy: after a changed copy, the unchanged retry of
+  // an accepted event is still a duplicate.
   for (std::size_t i = 0; i < n; ++i) {
-    if (copy_of[i] == kNone) continue;
-    outcomes[i] = outcomes[copy_of[i]];
-    outcomes[i].id = events[i].id;
-    if (outcomes[i].accepted) outcomes[i].duplicate = true;
+    const std::size_t first = copy_of[i];
+    if (first == kNone) continue;
+    const std::string& accepted = accepted_hashes[first];
+    if (accepted.empty()) {
+      // Nothing is accepted under this id yet (the first copy is unavailable): the copy shares its fate.
+      outcomes[i] = outcomes[first];
+      outcomes[i].id = events[i].id;
+    } else if (hashes[i] == accepted) {
+      outcomes[i] = EventOutcome{events[i].id, true, true, RejectReason::kNone, "", ""};
+    } else if (outcomes[first].accepted && !outcomes[first].duplicate) {
+      outcomes[i] = EventOutcome::rejected(
+          events[i].id, {RejectReason::kIdReused, "id",
+                         "id " + events[i].id + " appears earlier in this batch with different content; give "
+                                                "each event its own id."});
+    } else {
+      outcomes[i] = id_reused(events[i].id);
+    }
   }
 
   BatchResult result;
@@ -170,7 +188,7 @@ core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> event
 
 void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector<std::size_t>& claimed,
                            const std::vector<std::string>& hashes, std::vector<EventOutcome>& outcomes,
-                           std::size_t& published) {
+                           std::vector<std::string>& accepted_hashes, std::size_t& published) {
   std::vector<EventKey> keys;
   keys.reserve(claimed.size());
   for (std::size_t i : claimed) keys.push_back(key_of(events[i]));
@@ -193,13 +211,10 @@ void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector
     const auto it = known.find(keys[k]);
     if (it == known.end()) {
       fresh.push_back(i);
-    } else if (it->second == hashes[i]) {
-      outcomes[i] = EventOutcome{events[i].id, true, true, RejectReason::kNone, "", ""};
     } else {
-      outcomes[i] = EventOutcome::rejected(
-          events[i].id, {RejectReason::kIdReused, "id",
-                         "id " + events[i].id + " was accepted before with different content; use a new id for a "
-                                                "new event, or resend the original content unchanged."});
+      accepted_hashes[i] = it->second;
+      outcomes[i] = it->second == hashes[i] ? EventOutcome{events[i].id, true, true, RejectReason::kNone, "", ""}
+                                            : id_reused(events[i].id);
     }
   }
   if (fresh.empty()) return;
@@ -221,6 +236,7 @@ void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector
     const bool ok = k < acks.size() && acks[k].ok;
     if (ok) {
       outcomes[i] = EventOutcome{events[i].id, true, false, RejectReason::kNone, "", ""};
+      accepted_hashes[i] = hashes[i];
       records.push_back({key_of(events[i]), hashes[i], to_timestamp(*events[i].received_at)});
       ++published;
     } else {

@@ -78,9 +78,12 @@ class PublishBatch {
   std::size_t in_flight() const { return in_flight_.size(); }
 
  private:
-  // Ledger lookup, publish and record for claimed first occurrences (indexes into `events`).
+  // Ledger lookup, publish and record for claimed first occurrences (indexes into `events`). Sets
+  // accepted_hashes[i] to the content hash accepted under event i's id (the ledger's, or event i's
+  // own once published); leaves it empty when nothing is accepted under that id.
   void process(std::vector<EventEnvelope>& events, const std::vector<std::size_t>& claimed,
-               const std::vector<std::string>& hashes, std::vector<EventOutcome>& outcomes, std::size_t& published);
+               const std::vector<std::string>& hashes, std::vector<EventOutcome>& outcomes,
+               std::vector<std::string>& accepted_hashes, std::size_t& published);
 
   EventPublisher& publisher_;
   AcceptedEventLedger& ledger_;

@@ -1,0 +1,189 @@
+#include "adapters/pg_statement_store.h"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "edfleet/core/time_format.h"
+
+namespace edfleet::ingest {
+namespace {
+
+using nlohmann::json;
+
+// Rows and filters travel as one jsonb parameter (jsonb_to_recordset / ->>), so a whole batch is one
+// INSERT with no SQL built from data.
+constexpr const char* kInsertSql = R"sql(
+INSERT INTO xapi_statements (tenant, statement_id, stored, actor_key, object_agent_key, verb_id, activity_id,
+                             registration, voids, statement)
+SELECT r.tenant, r.statement_id, r.stored, r.actor_key, r.object_agent_key, r.verb_id, r.activity_id,
+       r.registration, r.voids, r.statement
+FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, statement_id uuid, stored timestamptz, actor_key text,
+     object_agent_key text, verb_id text, activity_id text, registration uuid, voids uuid, statement text)
+ON CONFLICT (tenant, statement_id) DO NOTHING
+)sql";
+
+// Voiding, whichever of the two statements arrived first. A voiding statement is never voided.
+constexpr const char* kVoidSql = R"sql(
+UPDATE xapi_statements s SET voided = true
+FROM jsonb_to_recordset($1::jsonb) AS k(tenant text, statement_id uuid)
+WHERE s.tenant = k.tenant AND s.statement_id = k.statement_id AND NOT s.voided
+  AND s.verb_id <> 'http://adlnet.gov/expapi/verbs/voided'
+  AND EXISTS (SELECT 1 FROM xapi_statements v WHERE v.tenant = s.tenant AND v.voids = s.statement_id)
+)sql";
+
+constexpr const char* kRelatedSql = R"sql(
+INSERT INTO xapi_statement_related (tenant, kind, key, statement_id)
+SELECT r.tenant, r.kind, r.key, r.statement_id
+FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, kind text, key text, statement_id uuid)
+ON CONFLICT DO NOTHING
+)sql";
+
+constexpr const char* kOffsetsSql = R"sql(
+INSERT INTO xapi_materialiser_offsets AS o (topic, partition, next_offset)
+SELECT r.topic, r.partition, r.next_offset
+FROM jsonb_to_recordset($1::jsonb) AS r(topic text, partition integer, next_offset bigint)
+ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset)
+)sql";
+
+constexpr const char* kColumns =
+    "statement_id::text, (extract(epoch from stored) * 1000000)::bigint, voided, statement";
+
+// {CMP} and {DIR} are filled per direction so the (tenant, stored, statement_id) index serves the order.
+constexpr const char* kQueryTemplate = R"sql(
+WITH q AS (SELECT $1::jsonb AS f)
+SELECT statement_id::text, (extract(epoch from stored) * 1000000)::bigint, voided, statement
+FROM xapi_statements, q
+WHERE tenant = q.f->>'tenant' AND NOT voided
+  AND (q.f->>'agent' IS NULL
+       OR (NOT (q.f->>'related_agents')::boolean AND (actor_key = q.f->>'agent' OR object_agent_key = q.f->>'agent'))
+       OR ((q.f->>'related_agents')::boolean AND EXISTS (
+             SELECT 1 FROM xapi_statement_related r WHERE r.tenant = xapi_statements.tenant AND r.kind = 'agent'
+               AND r.key = q.f->>'agent' AND r.statement_id = xapi_statements.statement_id)))
+  AND (q.f->>'verb' IS NULL OR verb_id = q.f->>'verb')
+  AND (q.f->>'activity' IS NULL
+       OR (NOT (q.f->>'related_activities')::boolean AND activity_id = q.f->>'activity')
+       OR ((q.f->>'related_activities')::boolean AND EXISTS (
+             SELECT 1 FROM xapi_statement_related r WHERE r.tenant = xapi_statements.tenant AND r.kind = 'activity'
+               AND r.key = q.f->>'activity' AND r.statement_id = xapi_statements.statement_id)))
+  AND (q.f->>'registration' IS NULL OR registration = (q.f->>'registration')::uuid)
+  AND (q.f->>'since' IS NULL OR stored > (q.f->>'since')::timestamptz)
+  AND (q.f->>'until' IS NULL OR stored <= (q.f->>'until')::timestamptz)
+  AND (q.f->>'after_stored' IS NULL OR
+       (stored, statement_id) {CMP} ((q.f->>'after_stored')::timestamptz, (q.f->>'after_id')::uuid))
+ORDER BY stored {DIR}, statement_id {DIR}
+LIMIT $2
+)sql";
+
+std::string query_sql(bool ascending) {
+  std::string sql = kQueryTemplate;
+  sql.replace(sql.find("{CMP}"), 5, ascending ? ">" : "<");
+  for (std::size_t at = sql.find("{DIR}"); at != std::string::npos; at = sql.find("{DIR}")) {
+    sql.replace(at, 5, ascending ? "ASC" : "DESC");
+  }
+  return sql;
+}
+
+json nullable(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
+
+StoredStatement to_stored(const pqxx::row& row) {
+  StoredStatement s;
+  s.statement_id = row[0].as<std::string>();
+  s.stored = core::Timestamp(std::chrono::microseconds(row[1].as<std::int64_t>()));
+  s.voided = row[2].as<bool>();
+  s.statement = row[3].as<std::string>();
+  return s;
+}
+
+}  // namespace
+
+PgStatementStore::PgStatementStore(pg::ConnectionPool& pool) : pool_(pool) {}
+
+void PgStatementStore::write(const std::vector<StatementRow>& rows, const std::vector<PartitionPosition>& offsets) {
+  json records = json::array();
+  json keys = json::array();
+  json related = json::array();
+  for (const auto& r : rows) {
+    records.push_back({{"tenant", r.tenant},
+                       {"statement_id", r.statement_id},
+                       {"stored", core::format_rfc3339(r.stored)},
+                       {"actor_key", r.actor_key},
+                       {"object_agent_key", nullable(r.object_agent_key)},
+                       {"verb_id", r.verb_id},
+                       {"activity_id", nullable(r.activity_id)},
+                       {"registration", nullable(r.registration)},
+                       {"voids", nullable(r.voids)},
+                       {"statement", r.statement}});
+    keys.push_back({{"tenant", r.tenant}, {"statement_id", r.statement_id}});
+    for (const auto& key : r.related_agents) {
+      related.push_back({{"tenant", r.tenant}, {"kind", "agent"}, {"key", key}, {"statement_id", r.statement_id}});
+    }
+    for (const auto& key : r.related_activities) {
+      related.push_back({{"tenant", r.tenant}, {"kind", "activity"}, {"key", key}, {"statement_id", r.statement_id}});
+    }
+    if (r.voids) keys.push_back({{"tenant", r.tenant}, {"statement_id", *r.voids}});
+  }
+  json positions = json::array();
+  for (const auto& o : offsets) {
+    positions.push_back({{"topic", o.topic}, {"partition", o.partition}, {"next_offset", o.next_offset}});
+  }
+  pool_.with_connection([&](pqxx::connection& connection) {
+    pqxx::work txn(connection);
+    if (!rows.empty()) {
+      txn.exec_params(kInsertSql, records.dump());
+      txn.exec_params(kVoidSql, keys.dump());
+      if (!related.empty()) txn.exec_params(kRelatedSql, related.dump());
+    }
+    if (!offsets.empty()) txn.exec_params(kOffsetsSql, positions.dump());
+    txn.commit();
+  });
+}
+
+std::optional<std::int64_t> PgStatementStore::stored_offset(const std::string& topic, std::int32_t partition) {
+  return pool_.with_connection([&](pqxx::connection& connection) -> std::optional<std::int64_t> {
+    pqxx::read_transaction txn(connection);
+    const auto rows = txn.exec_params(
+        "SELECT next_offset FROM xapi_materialiser_offsets WHERE topic = $1 AND partition = $2", topic, partition);
+    if (rows.empty()) return std::nullopt;
+    return rows[0][0].as<std::int64_t>();
+  });
+}
+
+std::optional<StoredStatement> PgStatementStore::find(const std::string& tenant, const std::string& statement_id) {
+  return pool_.with_connection([&](pqxx::connection& connection) -> std::optional<StoredStatement> {
+    pqxx::read_transaction txn(connection);
+    const auto rows = txn.exec_params(std::string("SELECT ") + kColumns +
+                                          " FROM xapi_statements WHERE tenant = $1 AND statement_id = $2::uuid",
+                                      tenant, statement_id);
+    if (rows.empty()) return std::nullopt;
+    return to_stored(rows[0]);
+  });
+}
+
+std::vector<StoredStatement> PgStatementStore::query(const StatementQuery& query) {
+  json f = {{"tenant", query.tenant},
+            {"agent", nullable(query.agent_key)},
+            {"verb", nullable(query.verb_id)},
+            {"activity", nullable(query.activity_id)},
+            {"registration", nullable(query.registration)},
+            {"related_agents", query.related_agents},
+            {"related_activities", query.related_activities}};
+  if (query.since) f["since"] = core::format_rfc3339(*query.since);
+  if (query.until) f["until"] = core::format_rfc3339(*query.until);
+  if (query.after) {
+    f["after_stored"] = core::format_rfc3339(query.after->first);
+    f["after_id"] = query.after->second;
+  }
+  return pool_.with_connection([&](pqxx::connection& connection) {
+    pqxx::read_transaction txn(connection);
+    std::vector<StoredStatement> out;
+    static const std::string ascending_sql = query_sql(true);
+    static const std::string descending_sql = query_sql(false);
+    for (const auto& row : txn.exec_params(query.ascending ? ascending_sql : descending_sql, f.dump(),
+                                           static_cast<std::int64_t>(query.limit + 1))) {
+      out.push_back(to_stored(row));
+    }
+    return out;
+  });
+}
+
+}  // namespace edfleet::ingest

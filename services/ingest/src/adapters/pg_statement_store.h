@@ -1,0 +1,83 @@
+// The statements table (migrations/0002) in Postgres: batched writes by the materialiser, with its
+// Kafka offsets in the same transaction, and the reads of the Statements resource's GET.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "edfleet/core/clock.h"
+#include "edfleet/pg/pool.h"
+
+namespace edfleet::ingest {
+
+// One statement as the materialiser writes it: the query columns and the stored JSON text.
+struct StatementRow {
+  std::string tenant;
+  std::string statement_id;
+  core::Timestamp stored;
+  std::string actor_key;
+  std::optional<std::string> object_agent_key;
+  std::string verb_id;
+  std::optional<std::string> activity_id;
+  std::optional<std::string> registration;
+  std::optional<std::string> voids;
+  std::vector<std::string> related_agents;
+  std::vector<std::string> related_activities;
+  std::string statement;
+};
+
+struct PartitionPosition {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t next_offset = 0;
+};
+
+struct StoredStatement {
+  std::string statement_id;
+  core::Timestamp stored;
+  bool voided = false;
+  std::string statement;
+};
+
+// A statement query (GET /statements without statementId). Empty optionals do not filter.
+struct StatementQuery {
+  std::string tenant;
+  std::optional<std::string> agent_key;      // actor or Agent/Group object (any related one with related_agents)
+  bool related_agents = false;
+  std::optional<std::string> verb_id;
+  std::optional<std::string> activity_id;    // the object (any related Activity with related_activities)
+  bool related_activities = false;
+  std::optional<std::string> registration;
+  std::optional<core::Timestamp> since;      // stored > since
+  std::optional<core::Timestamp> until;      // stored <= until
+  bool ascending = false;
+  std::size_t limit = 100;
+  // Paging: continue after this (stored, id) position in the query's order.
+  std::optional<std::pair<core::Timestamp, std::string>> after;
+};
+
+class PgStatementStore {
+ public:
+  explicit PgStatementStore(pg::ConnectionPool& pool);
+
+  // Inserts the rows (existing ids are left alone: redelivery is harmless), applies voiding in both
+  // directions (a voiding statement marks its target; a target arriving after its voiding statement
+  // is marked on insert; a voiding statement itself is never voided), and moves the offsets forward,
+  // all in one transaction. Throws on failure (the consumer retries the batch).
+  void write(const std::vector<StatementRow>& rows, const std::vector<PartitionPosition>& offsets);
+
+  std::optional<std::int64_t> stored_offset(const std::string& topic, std::int32_t partition);
+
+  std::optional<StoredStatement> find(const std::string& tenant, const std::string& statement_id);
+
+  // Not-voided statements matching `query`, in its order, at most limit + 1 (the caller tells from
+  // the extra one whether there are more).
+  std::vector<StoredStatement> query(const StatementQuery& query);
+
+ private:
+  pg::ConnectionPool& pool_;
+};
+
+}  // namespace edfleet::ingest

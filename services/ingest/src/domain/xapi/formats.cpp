@@ -1,0 +1,213 @@
+#include "domain/xapi/formats.h"
+
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <regex>
+
+namespace edfleet::ingest::xapi {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool read_number(std::string_view text, std::size_t& pos, std::size_t digits, int& out) {
+  if (pos + digits > text.size()) return false;
+  int value = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    const char c = text[pos + i];
+    if (!is_digit(c)) return false;
+    value = value * 10 + (c - '0');
+  }
+  pos += digits;
+  out = value;
+  return true;
+}
+
+bool expect(std::string_view text, std::size_t& pos, char c) {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+}  // namespace
+
+std::optional<Version> parse_version(std::string_view text) {
+  static const std::regex pattern(R"(^([12])\.0(\.(0|[1-9][0-9]{0,8}))?$)");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_match(text.begin(), text.end(), m, pattern)) return std::nullopt;
+  return m[1].str() == "1" ? Version::k1_0 : Version::k2_0;
+}
+
+bool is_iri(std::string_view text) {
+  std::size_t i = 0;
+  if (text.empty() || !is_alpha(text[0])) return false;
+  while (i < text.size() && (is_alpha(text[i]) || is_digit(text[i]) || text[i] == '+' || text[i] == '-' ||
+                             text[i] == '.')) {
+    ++i;
+  }
+  if (i >= text.size() || text[i] != ':' || i + 1 >= text.size()) return false;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return false;  // no spaces or control characters anywhere
+  }
+  return true;
+}
+
+bool is_language_tag(std::string_view text) {
+  // RFC 5646 section 2.1, as one regular expression (grandfathered tags listed verbatim).
+  static const std::regex pattern(
+      "^(?:"
+      "(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"  // language (+ extlang)
+      "(?:-[a-z]{4})?"                                          // script
+      "(?:-(?:[a-z]{2}|[0-9]{3}))?"                             // region
+      "(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"                // variants
+      "(?:-[0-9a-wy-z](?:-[a-z0-9]{2,8})+)*"                    // extensions
+      "(?:-x(?:-[a-z0-9]{1,8})+)?"                              // private use
+      "|x(?:-[a-z0-9]{1,8})+"                                   // private use only
+      "|en-gb-oed|i-ami|i-bnn|i-default|i-enochian|i-hak|i-klingon|i-lux|i-mingo|i-navajo|i-pwn|i-tao"
+      "|i-tay|i-tsu|sgn-be-fr|sgn-be-nl|sgn-ch-de"
+      "|art-lojban|cel-gaulish|no-bok|no-nyn|zh-guoyu|zh-hakka|zh-min|zh-min-nan|zh-xiang"
+      ")$",
+      std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
+  if (text.empty() || text.size() > 256) return false;
+  return std::regex_match(text.begin(), text.end(), pattern);
+}
+
+bool is_duration(std::string_view text) {
+  // Only the last component may carry a decimal fraction (ISO 8601 4.4.3.2); the check below enforces it.
+  static const std::regex pattern(
+      R"(^P(?:\d+(?:[.,]\d+)?W|(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?D)?)"
+      R"((?:T(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?)$)");
+  if (text.size() < 3 || text.size() > 128) return false;
+  if (!std::regex_match(text.begin(), text.end(), pattern)) return false;
+  if (text.back() == 'T') return false;  // "P1DT": a 'T' must be followed by a time component
+  // A decimal fraction is allowed only in the last component: digits, then its designator, then the end.
+  const auto fraction = text.find_first_of(".,");
+  if (fraction != std::string_view::npos) {
+    std::size_t i = fraction + 1;
+    while (i < text.size() && is_digit(text[i])) ++i;
+    if (i + 1 != text.size()) return false;
+  }
+  return true;  // the regex already demands at least one component ("P" alone is too short to match)
+}
+
+bool is_mailto_iri(std::string_view text) {
+  constexpr std::string_view prefix = "mailto:";
+  if (text.size() <= prefix.size() || text.substr(0, prefix.size()) != prefix) return false;
+  const std::string_view address = text.substr(prefix.size());
+  const auto at = address.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= address.size()) return false;
+  if (address.find('@', at + 1) != std::string_view::npos) return false;
+  for (char c : address) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>') return false;
+  }
+  return true;
+}
+
+std::string to_lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool is_sha1_hex(std::string_view text) {
+  if (text.size() != 40) return false;
+  for (char c : text) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+std::optional<core::Timestamp> parse_timestamp(std::string_view text, Version version) {
+  using namespace std::chrono;
+  std::size_t pos = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!read_number(text, pos, 4, year) || !expect(text, pos, '-') || !read_number(text, pos, 2, month) ||
+      !expect(text, pos, '-') || !read_number(text, pos, 2, day)) {
+    return std::nullopt;
+  }
+  // ISO 8601 needs 'T'; RFC 3339 (2.0) also lets a parser accept a lowercase 't'.
+  if (pos >= text.size() || !(text[pos] == 'T' || (version == Version::k2_0 && text[pos] == 't'))) {
+    return std::nullopt;
+  }
+  ++pos;
+  if (!read_number(text, pos, 2, hour) || !expect(text, pos, ':') || !read_number(text, pos, 2, minute) ||
+      !expect(text, pos, ':') || !read_number(text, pos, 2, second)) {
+    return std::nullopt;
+  }
+  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  long long fraction_us = 0;
+  if (pos < text.size() && (text[pos] == '.' || (version == Version::k1_0 && text[pos] == ','))) {
+    ++pos;
+    std::size_t digits = 0;
+    while (pos < text.size() && is_digit(text[pos])) {
+      if (digits < 6) fraction_us = fraction_us * 10 + (text[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (std::size_t i = digits; i < 6; ++i) fraction_us *= 10;
+  }
+  int offset_minutes = 0;
+  if (pos == text.size()) {
+    if (version == Version::k2_0) return std::nullopt;  // RFC 3339 requires the zone
+  } else if (text[pos] == 'Z' || (version == Version::k2_0 && text[pos] == 'z')) {
+    ++pos;
+  } else if (text[pos] == '+' || text[pos] == '-') {
+    const bool negative = text[pos] == '-';
+    ++pos;
+    int off_h = 0, off_m = 0;
+    if (!read_number(text, pos, 2, off_h)) return std::nullopt;
+    if (pos < text.size()) {
+      if (text[pos] == ':') {
+        ++pos;
+        if (!read_number(text, pos, 2, off_m)) return std::nullopt;
+      } else if (version == Version::k1_0) {
+        if (!read_number(text, pos, 2, off_m)) return std::nullopt;  // ISO 8601 basic offset +hhmm
+      } else {
+        return std::nullopt;
+      }
+    } else if (version == Version::k2_0) {
+      return std::nullopt;  // RFC 3339 needs +hh:mm
+    }
+    if (off_h > 23 || off_m > 59) return std::nullopt;
+    if (negative && off_h == 0 && off_m == 0) return std::nullopt;  // -00:00: "unknown offset"
+    offset_minutes = (negative ? -1 : 1) * (off_h * 60 + off_m);
+  } else {
+    return std::nullopt;
+  }
+  if (pos != text.size()) return std::nullopt;
+  const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+                           std::chrono::day{static_cast<unsigned>(day)}};
+  if (year < 1 || !ymd.ok()) return std::nullopt;
+  if (second == 60) second = 59;  // system_clock has no leap seconds; clamp rather than reject
+  const auto day_point = sys_days{ymd};
+  return time_point_cast<microseconds>(day_point) + hours(hour) + minutes(minute) + seconds(second) +
+         microseconds(fraction_us) - minutes(offset_minutes);
+}
+
+std::string format_timestamp(core::Timestamp t) {
+  using namespace std::chrono;
+  const auto day_point = floor<days>(t);
+  const year_month_day ymd{day_point};
+  const hh_mm_ss<microseconds> tod{t - day_point};
+  const long long us = tod.subseconds().count();
+  char buf[48];
+  int n = 0;
+  if (us % 1000 == 0) {
+    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03lldZ", static_cast<int>(ymd.year()),
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                      static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                      static_cast<int>(tod.seconds().count()), us / 1000);
+  } else {
+    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                      static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                      static_cast<int>(tod.seconds().count()), us);
+  }
+  return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+}  // namespace edfleet::ingest::xapi

@@ -1,0 +1,367 @@
+#include "domain/xapi/statement_form.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "domain/xapi/formats.h"
+#include "edfleet/core/hash.h"
+
+namespace edfleet::ingest::xapi {
+namespace {
+
+using nlohmann::json;
+
+void normalise_timestamp(json& holder, const char* key) {
+  if (!holder.contains(key) || !holder[key].is_string()) return;
+  const auto& text = holder[key].get_ref<const std::string&>();
+  auto t = parse_timestamp(text, Version::k1_0);
+  if (!t) t = parse_timestamp(text, Version::k2_0);
+  if (t) holder[key] = format_timestamp(*t);
+}
+
+void normalise_actor(json& a) {
+  if (!a.is_object()) return;
+  if (a.value("objectType", "") == "Agent") a.erase("objectType");
+  if (a.contains("mbox") && a["mbox"].is_string()) {
+    // The domain of an e-mail address is case-insensitive (the local part is not).
+    std::string mbox = a["mbox"].get<std::string>();
+    if (const auto at = mbox.rfind('@'); at != std::string::npos) {
+      mbox = mbox.substr(0, at) + to_lower(mbox.substr(at));
+    }
+    a["mbox"] = mbox;
+  }
+  if (a.contains("mbox_sha1sum") && a["mbox_sha1sum"].is_string()) a["mbox_sha1sum"] = to_lower(a["mbox_sha1sum"]);
+  if (a.contains("member") && a["member"].is_array()) {
+    for (auto& m : a["member"]) normalise_actor(m);
+    std::sort(a["member"].begin(), a["member"].end(),
+              [](const json& x, const json& y) { return x.dump() < y.dump(); });
+  }
+}
+
+json activity_reference(const json& activity) { return json{{"id", activity.value("id", json())}}; }
+
+void normalise_statement(json& s);
+
+void normalise_object(json& o) {
+  const std::string type = o.value("objectType", "Activity");
+  if (type == "Activity") {
+    o = activity_reference(o);
+  } else if (type == "SubStatement") {
+    normalise_statement(o);
+  } else if (type == "StatementRef") {
+    if (o.contains("id") && o["id"].is_string()) o["id"] = to_lower(o["id"]);
+  } else {
+    normalise_actor(o);
+    o["objectType"] = type;  // required for Agents used as objects: keep it explicit
+  }
+}
+
+void normalise_statement(json& s) {
+  if (s.contains("id") && s["id"].is_string()) s["id"] = to_lower(s["id"]);
+  normalise_timestamp(s, "timestamp");
+  if (s.contains("actor")) normalise_actor(s["actor"]);
+  if (s.contains("verb") && s["verb"].is_object()) s["verb"].erase("display");
+  if (s.contains("object") && s["object"].is_object()) normalise_object(s["object"]);
+  if (s.contains("context") && s["context"].is_object()) {
+    auto& c = s["context"];
+    if (c.contains("registration") && c["registration"].is_string()) c["registration"] = to_lower(c["registration"]);
+    if (c.contains("instructor")) normalise_actor(c["instructor"]);
+    if (c.contains("team")) normalise_actor(c["team"]);
+    if (c.contains("statement") && c["statement"].is_object()) normalise_object(c["statement"]);
+    if (c.contains("contextActivities") && c["contextActivities"].is_object()) {
+      for (auto& [key, value] : c["contextActivities"].items()) {
+        json list = json::array();
+        if (value.is_array()) {
+          for (const auto& a : value) list.push_back(activity_reference(a));
+        } else {
+          list.push_back(activity_reference(value));
+        }
+        value = std::move(list);
+      }
+    }
+    for (const char* key : {"contextAgents", "contextGroups"}) {
+      if (!c.contains(key) || !c[key].is_array()) continue;
+      for (auto& e : c[key]) {
+        if (e.contains("agent")) normalise_actor(e["agent"]);
+        if (e.contains("group")) normalise_actor(e["group"]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+json comparison_form(const json& statement) {
+  json s = statement;
+  s.erase("authority");
+  s.erase("stored");
+  s.erase("version");
+  normalise_statement(s);
+  return s;
+}
+
+std::string comparison_hash(const json& statement) {
+  // nlohmann::json objects are ordered maps, so dump() is canonical (sorted keys, no spaces).
+  return core::sha256_hex(comparison_form(statement).dump());
+}
+
+std::string actor_key(const json& actor) {
+  std::string key;
+  if (actor.contains("mbox")) {
+    json a = actor;
+    normalise_actor(a);
+    key = "mbox:" + a["mbox"].get<std::string>();
+  } else if (actor.contains("mbox_sha1sum")) {
+    key = "mbox_sha1sum:" + to_lower(actor["mbox_sha1sum"].get<std::string>());
+  } else if (actor.contains("openid")) {
+    key = "openid:" + actor["openid"].get<std::string>();
+  } else if (actor.contains("account")) {
+    key = "account:" + actor["account"].value("homePage", "") + "#" + actor["account"].value("name", "");
+  } else {
+    json a = actor;
+    normalise_actor(a);
+    key = "group:sha256:" + core::sha256_hex(a.value("member", json::array()).dump());
+  }
+  if (key.size() > 256) key = "sha256:" + core::sha256_hex(key);
+  return key;
+}
+
+namespace {
+
+json identified(const json& a) {
+  json out = json::object();
+  if (a.contains("objectType")) out["objectType"] = a["objectType"];
+  for (const char* key : {"mbox", "mbox_sha1sum", "openid", "account"}) {
+    if (a.contains(key)) out[key] = a[key];
+  }
+  const bool anonymous = out.size() == (out.contains("objectType") ? 1U : 0U);
+  if (anonymous && a.contains("member") && a["member"].is_array()) {
+    out["member"] = json::array();
+    for (const auto& m : a["member"]) out["member"].push_back(identified(m));
+  }
+  return out;
+}
+
+json activity_ids(const json& a) {
+  json out = {{"id", a.value("id", json())}};
+  if (a.contains("objectType")) out["objectType"] = a["objectType"];
+  return out;
+}
+
+void ids_in(json& s) {
+  if (s.contains("actor")) s["actor"] = identified(s["actor"]);
+  if (s.contains("authority")) s["authority"] = identified(s["authority"]);
+  if (s.contains("verb") && s["verb"].is_object()) s["verb"] = json{{"id", s["verb"].value("id", json())}};
+  if (s.contains("object") && s["object"].is_object()) {
+    auto& o = s["object"];
+    const std::string type = o.value("objectType", "Activity");
+    if (type == "Activity") o = activity_ids(o);
+    else if (type == "Agent" || type == "Group") o = identified(o);
+    else if (type == "SubStatement") ids_in(o);
+  }
+  if (s.contains("context") && s["context"].is_object()) {
+    auto& c = s["context"];
+    if (c.contains("instructor")) c["instructor"] = identified(c["instructor"]);
+    if (c.contains("team")) c["team"] = identified(c["team"]);
+    if (c.contains("contextActivities") && c["contextActivities"].is_object()) {
+      for (auto& [key, value] : c["contextActivities"].items()) {
+        if (value.is_array()) {
+          for (auto& a : value) a = activity_ids(a);
+        } else {
+          value = activity_ids(value);
+        }
+      }
+    }
+    for (const auto& [list, member] : {std::pair{"contextAgents", "agent"}, std::pair{"contextGroups", "group"}}) {
+      if (!c.contains(list) || !c[list].is_array()) continue;
+      for (auto& e : c[list]) {
+        if (e.contains(member)) e[member] = identified(e[member]);
+      }
+    }
+  }
+}
+
+// The best entry of a language map for `languages`.
+void pick_language(json& map, const std::vector<std::string>& languages) {
+  if (!map.is_object() || map.size() <= 1) return;
+  const auto primary = [](const std::string& tag) { return tag.substr(0, tag.find('-')); };
+  std::optional<std::string> chosen;
+  for (const auto& wanted : languages) {
+    if (wanted == "*") break;
+    for (const auto& [tag, text] : map.items()) {
+      if (to_lower(tag) == to_lower(wanted)) chosen = tag;
+    }
+    if (chosen) break;
+    for (const auto& [tag, text] : map.items()) {
+      if (to_lower(primary(tag)) == to_lower(primary(wanted))) {
+        chosen = tag;
+        break;
+      }
+    }
+    if (chosen) break;
+  }
+  if (!chosen) chosen = map.begin().key();
+  map = json{{*chosen, map[*chosen]}};
+}
+
+void canonical_in(json& s, const std::vector<std::string>& languages) {
+  const auto definition = [&](json& a) {
+    if (!a.is_object() || !a.contains("definition") || !a["definition"].is_object()) return;
+    auto& d = a["definition"];
+    for (const char* key : {"name", "description"}) {
+      if (d.contains(key)) pick_language(d[key], languages);
+    }
+    for (const char* list : {"choices", "scale", "source", "target", "steps"}) {
+      if (!d.contains(list) || !d[list].is_array()) continue;
+      for (auto& component : d[list]) {
+        if (component.contains("description")) pick_language(component["description"], languages);
+      }
+    }
+  };
+  if (s.contains("verb") && s["verb"].contains("display")) pick_language(s["verb"]["display"], languages);
+  if (s.contains("object") && s["object"].is_object()) {
+    if (s["object"].value("objectType", "Activity") == "Activity") definition(s["object"]);
+    if (s["object"].value("objectType", "") == "SubStatement") canonical_in(s["object"], languages);
+  }
+  if (s.contains("context") && s["context"].contains("contextActivities") && s["context"]["contextActivities"].is_object()) {
+    for (auto& [key, value] : s["context"]["contextActivities"].items()) {
+      if (value.is_array()) {
+        for (auto& a : value) definition(a);
+      } else {
+        definition(value);
+      }
+    }
+  }
+  if (s.contains("attachments") && s["attachments"].is_array()) {
+    for (auto& a : s["attachments"]) {
+      for (const char* key : {"display", "description"}) {
+        if (a.contains(key)) pick_language(a[key], languages);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+json ids_format(const json& statement) {
+  json s = statement;
+  ids_in(s);
+  return s;
+}
+
+json canonical_format(const json& statement, const std::vector<std::string>& languages) {
+  json s = statement;
+  canonical_in(s, languages);
+  return s;
+}
+
+std::vector<std::string> accepted_languages(std::string_view header) {
+  std::vector<std::pair<double, std::string>> ranges;
+  std::size_t start = 0;
+  while (start <= header.size()) {
+    const auto end = std::min(header.find(',', start), header.size());
+    std::string_view part = header.substr(start, end - start);
+    double q = 1.0;
+    if (const auto semi = part.find(';'); semi != std::string_view::npos) {
+      const auto params = part.substr(semi + 1);
+      if (const auto qpos = params.find("q="); qpos != std::string_view::npos) {
+        try {
+          q = std::stod(std::string(params.substr(qpos + 2)));
+        } catch (const std::exception&) {
+          q = 0;
+        }
+      }
+      part = part.substr(0, semi);
+    }
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty() && q > 0) ranges.emplace_back(q, std::string(part));
+    start = end + 1;
+  }
+  std::stable_sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (auto& [q, tag] : ranges) out.push_back(std::move(tag));
+  return out;
+}
+
+namespace {
+
+// Everything related_agents / related_activities match (Communication 2.1.3), recursing into a SubStatement.
+void collect_related(const json& s, std::set<std::string>& agents, std::set<std::string>& activities) {
+  const auto agent = [&](const json& a) {
+    if (a.is_object()) agents.insert(actor_key(a));
+  };
+  const auto activity = [&](const json& a) {
+    if (a.is_object() && a.contains("id") && a["id"].is_string()) activities.insert(a["id"].get<std::string>());
+  };
+  if (s.contains("actor")) agent(s["actor"]);
+  if (s.contains("authority")) agent(s["authority"]);
+  if (s.contains("object") && s["object"].is_object()) {
+    const auto& o = s["object"];
+    const std::string type = o.value("objectType", "Activity");
+    if (type == "Activity") activity(o);
+    else if (type == "Agent" || type == "Group") agent(o);
+    else if (type == "SubStatement") collect_related(o, agents, activities);
+  }
+  if (s.contains("context") && s["context"].is_object()) {
+    const auto& c = s["context"];
+    if (c.contains("instructor")) agent(c["instructor"]);
+    if (c.contains("team")) agent(c["team"]);
+    for (const auto& [list, member] : {std::pair{"contextAgents", "agent"}, std::pair{"contextGroups", "group"}}) {
+      if (!c.contains(list) || !c[list].is_array()) continue;
+      for (const auto& e : c[list]) {
+        if (e.contains(member)) agent(e[member]);
+      }
+    }
+    if (c.contains("contextActivities") && c["contextActivities"].is_object()) {
+      for (const auto& [key, value] : c["contextActivities"].items()) {
+        if (value.is_array()) {
+          for (const auto& a : value) activity(a);
+        } else {
+          activity(value);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+core::Result<StatementColumns> columns_of(const json& s) {
+  if (!s.is_object()) return core::Error::invalid("not a statement object");
+  for (const char* key : {"id", "stored", "actor", "verb", "object"}) {
+    if (!s.contains(key)) return core::Error::invalid(std::string("missing ") + key, key);
+  }
+  if (!s["id"].is_string() || !s["stored"].is_string() || !s["verb"].is_object() || !s["object"].is_object() ||
+      !s["actor"].is_object()) {
+    return core::Error::invalid("id, stored, actor, verb or object has the wrong type");
+  }
+  StatementColumns c;
+  c.statement_id = to_lower(s["id"].get<std::string>());
+  const auto stored = parse_timestamp(s["stored"].get<std::string>(), Version::k2_0);
+  if (!stored) return core::Error::invalid("stored is not an RFC 3339 timestamp", "stored");
+  c.stored = *stored;
+  c.actor_key = actor_key(s["actor"]);
+  c.verb_id = s["verb"].value("id", "");
+  const auto& object = s["object"];
+  const std::string type = object.value("objectType", "Activity");
+  if (type == "Activity") {
+    c.activity_id = object.value("id", "");
+  } else if (type == "Agent" || type == "Group") {
+    c.object_agent_key = actor_key(object);
+  } else if (type == "StatementRef" && c.verb_id == "http://adlnet.gov/expapi/verbs/voided") {
+    c.voids = to_lower(object.value("id", ""));
+  }
+  if (s.contains("context") && s["context"].is_object() && s["context"].contains("registration") &&
+      s["context"]["registration"].is_string()) {
+    c.registration = to_lower(s["context"]["registration"].get<std::string>());
+  }
+  std::set<std::string> agents, activities;
+  collect_related(s, agents, activities);
+  c.related_agents.assign(agents.begin(), agents.end());
+  c.related_activities.assign(activities.begin(), activities.end());
+  return c;
+}
+
+}  // namespace edfleet::ingest::xapi

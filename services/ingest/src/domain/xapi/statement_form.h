@@ -1,0 +1,63 @@
+// Statement forms the LRS derives from a statement: the comparison form (xAPI Data "Statement
+// comparison requirements") with its hash, and the canonical key of an actor.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edfleet/core/clock.h"
+#include "edfleet/core/result.h"
+
+namespace edfleet::ingest::xapi {
+
+// The statement reduced to what makes it "the same statement" (Data 2.2, Statement Immutability):
+// without the LRS-assigned authority, stored and version; timestamps as UTC instants; without the Verb's
+// display and Activity definitions (not part of the statement); Agents without the optional
+// objectType, the mbox domain lower-cased, Group members in a fixed order; contextActivities always as
+// arrays; the id lower-cased. Expects a valid statement (validate_statement first).
+nlohmann::json comparison_form(const nlohmann::json& statement);
+
+// SHA-256 (hex) of the comparison form's canonical serialisation (keys sorted): equal hashes mean
+// equal statements by the spec's comparison rules.
+std::string comparison_hash(const nlohmann::json& statement);
+
+// A stable text naming an Agent or Group by its identifier, used as the learner id of the event and in
+// the Kafka key: "mbox:mailto:ada@example.com", "mbox_sha1sum:<hex>", "openid:<uri>",
+// "account:<homePage>#<name>"; an anonymous Group is "group:sha256:<hash of its members>". Texts over
+// 256 characters are replaced by "sha256:<hash>" (subject ids are limited to 256).
+std::string actor_key(const nlohmann::json& actor);
+
+// GET format=ids: Agents and Groups reduced to their identifier (anonymous Groups keep identified
+// members), Activities to id (and objectType), Verbs to id. Other properties stay.
+nlohmann::json ids_format(const nlohmann::json& statement);
+
+// GET format=canonical: every language map (Verb display, Activity name/description, interaction
+// component and attachment descriptions) reduced to the one entry that best matches `languages`
+// (Accept-Language order: exact tag, then same primary language, else the first entry).
+nlohmann::json canonical_format(const nlohmann::json& statement, const std::vector<std::string>& languages);
+
+// The language ranges of an Accept-Language header, most preferred first ("fr-CH, fr;q=0.9, *;q=0.1").
+std::vector<std::string> accepted_languages(std::string_view header);
+
+// What the statements table indexes of a stored statement (one the LRS accepted: id and stored set).
+struct StatementColumns {
+  std::string statement_id;                      // lower-case
+  core::Timestamp stored;
+  std::string actor_key;
+  std::optional<std::string> object_agent_key;   // object is an Agent or Group
+  std::string verb_id;
+  std::optional<std::string> activity_id;        // object is an Activity
+  std::optional<std::string> registration;       // context.registration, lower-case
+  std::optional<std::string> voids;              // a voiding statement's target id, lower-case
+  std::vector<std::string> related_agents;       // actor keys of every Agent/Group mentioned (unique)
+  std::vector<std::string> related_activities;   // ids of every Activity mentioned (unique)
+};
+
+// Fails (kInvalidArgument) when the statement lacks what the LRS always sets (id, stored) or is not a
+// statement at all: the materialiser treats that as a poison record.
+core::Result<StatementColumns> columns_of(const nlohmann::json& statement);
+
+}  // namespace edfleet::ingest::xapi

@@ -1,0 +1,254 @@
+#include "domain/xapi/store_statements.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "domain/xapi/statement_form.h"
+#include "domain/xapi/statement_validation.h"
+#include "edfleet/core/log.h"
+
+namespace edfleet::ingest::xapi {
+namespace {
+
+using nlohmann::json;
+
+std::string where(bool batch, std::size_t index) { return batch ? "[" + std::to_string(index) + "]" : std::string(); }
+
+std::string statement_name(bool batch, std::size_t index) {
+  return batch ? "statement [" + std::to_string(index) + "]" : std::string("the statement");
+}
+
+}  // namespace
+
+std::string_view version_in_use(Version version) { return version == Version::k2_0 ? "2.0.0" : "1.0.3"; }
+
+json authority_for(const std::string& tenant, const std::string& principal) {
+  return {{"objectType", "Agent"},
+          {"name", principal.empty() ? tenant : principal},
+          {"account", {{"homePage", "https://edfleet.local/tenants/" + tenant}, {"name", principal.empty() ? tenant : principal}}}};
+}
+
+StoreStatements::StoreStatements(EventPublisher& publisher, AcceptedEventLedger& ledger, XapiPayloadEncoder& encoder,
+                                 core::Clock& clock, core::IdGenerator& ids, StoreSettings settings,
+                                 ConsistencyTracker* consistency)
+    : publisher_(publisher),
+      ledger_(ledger),
+      encoder_(encoder),
+      clock_(clock),
+      ids_(ids),
+      settings_(std::move(settings)),
+      consistency_(consistency) {}
+
+core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) {
+  // 1. The shape of the request.
+  if (request.statement_id) {
+    if (!core::is_uuid(*request.statement_id)) {
+      return core::Error::invalid("The statementId parameter must be a UUID; got \"" + *request.statement_id + "\".",
+                                  "statementId");
+    }
+    if (!request.body.is_object()) {
+      return core::Error::invalid("PUT /statements takes one statement (a JSON object).");
+    }
+  }
+  const bool batch = request.body.is_array();
+  if (!batch && !request.body.is_object()) {
+    return core::Error::invalid("The body must be one statement (a JSON object) or an array of statements.");
+  }
+  std::vector<json> statements;
+  if (batch) {
+    if (request.body.size() > settings_.max_batch_statements) {
+      return core::Error{core::ErrorCode::kResourceExhausted,
+                         "A batch holds at most " + std::to_string(settings_.max_batch_statements) +
+                             " statements; got " + std::to_string(request.body.size()) + ".",
+                         {}};
+    }
+    statements.assign(request.body.begin(), request.body.end());
+  } else {
+    statements.push_back(request.body);
+  }
+
+  // 2. Every statement valid, or the whole request is refused (xAPI has no partial success).
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    if (auto valid = validate_statement(statements[i], {request.version}, where(batch, i)); !valid) return valid.error();
+  }
+
+  // 3. Ids: the statement's, the PUT parameter, or a new one; unique within the batch.
+  std::vector<std::string> ids(statements.size());
+  std::map<std::string, std::size_t> first_index;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    auto& s = statements[i];
+    if (request.statement_id) {
+      const std::string wanted = to_lower(*request.statement_id);
+      if (s.contains("id") && to_lower(s["id"].get<std::string>()) != wanted) {
+        return core::Error::invalid("id (" + s["id"].get<std::string>() +
+                                        ") must match the statementId parameter (" + *request.statement_id + ").",
+                                    "id");
+      }
+      ids[i] = wanted;
+    } else if (s.contains("id")) {
+      ids[i] = to_lower(s["id"].get<std::string>());
+    } else {
+      ids[i] = to_lower(ids_.uuid());
+    }
+    s["id"] = ids[i];
+    const auto [it, inserted] = first_index.emplace(ids[i], i);
+    if (!inserted) {
+      return core::Error::invalid("Statement id " + ids[i] + " appears more than once in the batch ([" +
+                                      std::to_string(it->second) + "] and [" + std::to_string(i) + "]).",
+                                  where(batch, i) + ".id");
+    }
+  }
+
+  // 4. Retries and conflicts, by the comparison rules, against what was stored before.
+  std::vector<std::string> hashes(statements.size());
+  std::vector<EventKey> keys(statements.size());
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    hashes[i] = comparison_hash(statements[i]);
+    keys[i] = EventKey{request.tenant, ids[i]};
+  }
+  // Claim the ids against concurrent requests of this process (released when this call returns).
+  {
+    std::unique_lock lock(in_flight_mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + settings_.in_flight_wait;
+    for (;;) {
+      bool busy = false;
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto it = in_flight_.find(keys[i]);
+        if (it == in_flight_.end()) continue;
+        if (it->second != hashes[i]) {
+          return core::Error{core::ErrorCode::kConflict,
+                             "Statement " + ids[i] + " (" + statement_name(batch, i) +
+                                 ") is being stored right now with different content; statements are immutable.",
+                             where(batch, i) + ".id"};
+        }
+        busy = true;
+      }
+      if (!busy) break;
+      if (in_flight_released_.wait_until(lock, deadline) == std::cv_status::timeout) {
+        return core::Error::unavailable("Another request is still storing the same statements; retry later.");
+      }
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) in_flight_.emplace(keys[i], hashes[i]);
+  }
+  struct Release {
+    StoreStatements& self;
+    const std::vector<EventKey>& keys;
+    ~Release() {
+      {
+        std::lock_guard lock(self.in_flight_mutex_);
+        for (const auto& key : keys) self.in_flight_.erase(key);
+      }
+      self.in_flight_released_.notify_all();
+    }
+  } release{*this, keys};
+
+  std::map<EventKey, std::string> known;
+  try {
+    known = ledger_.find(keys);
+  } catch (const std::exception& e) {
+    core::log::error("statement ledger lookup failed", {{"error", e.what()}, {"tenant", request.tenant}});
+    return core::Error::unavailable("The statement store is unavailable; retry later.");
+  }
+  StoreResult result;
+  result.ids = ids;
+  std::vector<std::size_t> fresh;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const auto it = known.find(keys[i]);
+    if (it == known.end()) {
+      fresh.push_back(i);
+    } else if (it->second == hashes[i]) {
+      ++result.unchanged;  // the same statement again: no change (MUST NOT modify state)
+    } else {
+      return core::Error{core::ErrorCode::kConflict,
+                         "Statement " + ids[i] + " (" + statement_name(batch, i) +
+                             ") is already stored with different content; statements are immutable (void it and "
+                             "send a new one).",
+                         where(batch, i) + ".id"};
+    }
+  }
+  if (fresh.empty()) return result;
+
+  // 5. What the LRS adds, then one event per new statement.
+  const core::Timestamp stored = clock_.now();
+  const std::string stored_text = format_timestamp(stored);
+  std::vector<EventEnvelope> events;
+  events.reserve(fresh.size());
+  for (const std::size_t i : fresh) {
+    json& s = statements[i];
+    s["stored"] = stored_text;
+    s["authority"] = request.authority;
+    if (!s.contains("version")) s["version"] = request.version == Version::k2_0 ? "2.0.0" : "1.0.0";
+    core::Timestamp occurred = stored;
+    if (s.contains("timestamp")) {
+      occurred = *parse_timestamp(s["timestamp"].get<std::string>(), request.version);
+    } else {
+      s["timestamp"] = stored_text;  // SHOULD* be set to stored when absent
+    }
+    std::string text = s.dump();
+    if (text.size() > settings_.max_statement_bytes) {
+      return core::Error{core::ErrorCode::kResourceExhausted,
+                         statement_name(batch, i) + " is " + std::to_string(text.size()) +
+                             " bytes as stored; the limit is " + std::to_string(settings_.max_statement_bytes) + ".",
+                         where(batch, i)};
+    }
+    EventEnvelope event;
+    event.id = ids[i];
+    event.tenant = request.tenant;
+    event.type = "xapi.statement";
+    event.source = settings_.source;
+    event.subject.learner_id = actor_key(s["actor"]);
+    event.occurred_at = from_timestamp(occurred);
+    event.received_at = from_timestamp(stored);
+    event.trace_id = request.trace_id;
+    event.payload.kind = "xapi_statement";
+    event.payload.encoded = encoder_.encode(text, request.version_text);
+    event.serialized_size = text.size();
+    events.push_back(std::move(event));
+  }
+
+  // 6. Kafka first: answer only once every new statement is acknowledged; record what was.
+  // Pending for Consistent-Through from before publishing: once on the topic a statement may be
+  // materialised before the acknowledgement arrives here.
+  std::vector<EventKey> fresh_keys;
+  for (const std::size_t i : fresh) fresh_keys.push_back(keys[i]);
+  if (consistency_ != nullptr) consistency_->pending(fresh_keys, stored);
+  std::vector<PublishAck> acks;
+  try {
+    acks = publisher_.publish(events);
+  } catch (const std::exception& e) {
+    core::log::error("publishing statements failed", {{"error", e.what()}, {"tenant", request.tenant}});
+    if (consistency_ != nullptr) {
+      for (const auto& key : fresh_keys) consistency_->settled(key);
+    }
+    return core::Error::unavailable("Kafka is unavailable; retry later (retrying the same statements is safe).");
+  }
+  std::vector<AcceptedEvent> acknowledged;
+  std::string failure;
+  for (std::size_t j = 0; j < events.size(); ++j) {
+    if (j < acks.size() && acks[j].ok) {
+      acknowledged.push_back({keys[fresh[j]], hashes[fresh[j]], stored});
+    } else {
+      // Not acknowledged: it may still arrive (then the materialiser settles it again, harmlessly).
+      if (consistency_ != nullptr) consistency_->settled(fresh_keys[j]);
+      if (failure.empty()) failure = j < acks.size() ? acks[j].error : "no acknowledgement";
+    }
+  }
+  if (!acknowledged.empty()) {
+    try {
+      ledger_.record(acknowledged);
+    } catch (const std::exception& e) {
+      // The statements are on the topic (the source of truth); only retry detection is weakened.
+      core::log::error("recording stored statements failed", {{"error", e.what()}, {"tenant", request.tenant}});
+    }
+  }
+  result.published = acknowledged.size();
+  if (acknowledged.size() != events.size()) {
+    return core::Error::unavailable("Kafka did not acknowledge " + std::to_string(events.size() - acknowledged.size()) +
+                                    " of " + std::to_string(events.size()) + " statements (" + failure +
+                                    "); retry the request (statements already stored come back unchanged).");
+  }
+  return result;
+}
+
+}  // namespace edfleet::ingest::xapi

@@ -1,0 +1,549 @@
+#include "transport/xapi_routes.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <ctime>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/validation.h"
+#include "domain/xapi/formats.h"
+#include "domain/xapi/statement_form.h"
+#include "domain/xapi/statement_validation.h"
+#include "edfleet/core/log.h"
+#include "edfleet/grpc/metadata.h"
+#include "edfleet/grpc/status.h"
+
+namespace edfleet::ingest {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxJsonDepth = 100;
+constexpr const char* kVersionHeader = "X-Experience-API-Version";
+constexpr const char* kConsistentHeader = "X-Experience-API-Consistent-Through";
+
+int http_status(core::ErrorCode code) {
+  switch (code) {
+    case core::ErrorCode::kInvalidArgument: return 400;
+    case core::ErrorCode::kUnauthenticated: return 401;
+    case core::ErrorCode::kPermissionDenied: return 403;
+    case core::ErrorCode::kNotFound: return 404;
+    case core::ErrorCode::kConflict:
+    case core::ErrorCode::kAlreadyExists: return 409;
+    case core::ErrorCode::kFailedPrecondition: return 412;
+    case core::ErrorCode::kResourceExhausted: return 413;
+    case core::ErrorCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+void send_error(httplib::Response& res, const core::Error& error) {
+  json body = {{"error",
+                {{"code", edfleet::grpc::status_code_name(edfleet::grpc::to_status_code(error.code))},
+                 {"message", error.message}}}};
+  if (!error.field.empty()) body["error"]["field"] = error.field;
+  res.status = http_status(error.code);
+  if (res.status == 401) res.set_header("WWW-Authenticate", "Basic realm=\"edfleet xAPI\"");
+  if (res.status == 503) res.set_header("Retry-After", "1");
+  res.set_content(body.dump(), "application/json");
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  std::size_t size = static_cast<std::size_t>(n);
+  // EVP_DecodeBlock counts the padding as zero bytes; drop them.
+  if (text.ends_with("==")) size -= 2;
+  else if (text.ends_with("=")) size -= 1;
+  out.resize(size);
+  return out;
+}
+
+bool equal_secret(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// The xAPI version of the request: required, 1.0.x or 2.0.x.
+core::Result<xapi::Version> request_version(const httplib::Request& req) {
+  if (!req.has_header(kVersionHeader)) {
+    return core::Error::invalid("The X-Experience-API-Version header is required (1.0.3 or 2.0.0).",
+                                kVersionHeader);
+  }
+  const std::string value = req.get_header_value(kVersionHeader);
+  const auto version = xapi::parse_version(value);
+  if (!version) {
+    return core::Error::invalid("X-Experience-API-Version \"" + value + "\" is not supported; use 1.0.x or 2.0.x.",
+                                kVersionHeader);
+  }
+  return *version;
+}
+
+bool is_json(const std::string& content_type) { return xapi::to_lower(content_type).starts_with("application/json"); }
+
+core::Result<json> parse_body(const httplib::Request& req) {
+  const std::string content_type = req.get_header_value("Content-Type");
+  if (content_type.rfind("multipart/", 0) == 0) {
+    return core::Error{core::ErrorCode::kUnimplemented,
+                       "Statements with attachments (multipart/mixed) are not supported yet; send the statement "
+                       "as application/json (attachments with fileUrl only).",
+                       "Content-Type"};
+  }
+  if (!is_json(content_type)) {
+    return core::Error::invalid("Send statements as application/json; got Content-Type \"" + content_type + "\".",
+                                "Content-Type");
+  }
+  bool too_deep = false;
+  json root = json::parse(
+      req.body,
+      [&too_deep](int depth, json::parse_event_t, json&) {
+        if (depth > kMaxJsonDepth) too_deep = true;
+        return !too_deep;
+      },
+      /*allow_exceptions=*/false);
+  if (too_deep) return core::Error::invalid("The JSON body is nested more than 100 levels deep.");
+  if (root.is_discarded()) return core::Error::invalid("The body is not valid JSON.");
+  return root;
+}
+
+std::string http_date(core::Timestamp t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  const auto n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+std::string hex_encode(std::string_view data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (unsigned char c : data) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  const auto value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = value(text[i]), lo = value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+// A stored statement in the requested format (exact: as stored, no re-serialisation).
+std::string formatted(const std::string& stored, const std::string& format, const std::vector<std::string>& languages) {
+  if (format == "ids") return xapi::ids_format(json::parse(stored)).dump();
+  if (format == "canonical") return xapi::canonical_format(json::parse(stored), languages).dump();
+  return stored;
+}
+
+const std::set<std::string, std::less<>> kGetParameters = {
+    "statementId", "voidedStatementId", "agent", "verb", "activity", "registration", "related_activities",
+    "related_agents", "since", "until", "limit", "format", "attachments", "ascending", "more"};
+
+// The parameters of a statement query, from the request or from a `more` cursor (which carries the
+// original parameters plus the position after the last statement of the previous page).
+core::Result<StatementQuery> parse_query(const std::map<std::string, std::string>& params, xapi::Version version,
+                                         const std::string& tenant, std::size_t max_limit) {
+  StatementQuery q;
+  q.tenant = tenant;
+  q.limit = max_limit;
+  const auto get = [&](const char* name) -> std::optional<std::string> {
+    const auto it = params.find(name);
+    if (it == params.end()) return std::nullopt;
+    return it->second;
+  };
+  if (auto agent = get("agent")) {
+    const auto parsed = json::parse(*agent, nullptr, false);
+    if (!parsed.is_object()) return core::Error::invalid("agent must be an Agent or Group as JSON.", "agent");
+    // Judge it with the statement rules by putting it where an actor goes.
+    const json probe = {{"actor", parsed}, {"verb", {{"id", "http://example.com/v"}}}, {"object", {{"id", "http://example.com/o"}}}};
+    if (auto valid = xapi::validate_statement(probe, {version}); !valid) {
+      std::string message = valid.error().message;
+      if (message.rfind("actor", 0) == 0) message.replace(0, 5, "agent");
+      return core::Error::invalid(message, "agent");
+    }
+    q.agent_key = xapi::actor_key(parsed);
+  }
+  if (auto verb = get("verb")) {
+    if (!xapi::is_iri(*verb)) return core::Error::invalid("verb must be an IRI; got \"" + *verb + "\".", "verb");
+    q.verb_id = *verb;
+  }
+  if (auto activity = get("activity")) {
+    if (!xapi::is_iri(*activity)) {
+      return core::Error::invalid("activity must be an IRI; got \"" + *activity + "\".", "activity");
+    }
+    q.activity_id = *activity;
+  }
+  if (auto registration = get("registration")) {
+    if (!core::is_uuid(*registration)) {
+      return core::Error::invalid("registration must be a UUID; got \"" + *registration + "\".", "registration");
+    }
+    q.registration = xapi::to_lower(*registration);
+  }
+  for (const char* name : {"since", "until"}) {
+    if (auto value = get(name)) {
+      const auto t = xapi::parse_timestamp(*value, version);
+      if (!t) return core::Error::invalid(std::string(name) + " must be a timestamp; got \"" + *value + "\".", name);
+      (std::string_view(name) == "since" ? q.since : q.until) = *t;
+    }
+  }
+  if (auto limit = get("limit")) {
+    std::size_t n = 0;
+    bool digits = !limit->empty() && limit->size() < 10;
+    for (char c : *limit) digits = digits && c >= '0' && c <= '9';
+    if (!digits) return core::Error::invalid("limit must be a non-negative integer; got \"" + *limit + "\".", "limit");
+    n = static_cast<std::size_t>(std::stoul(*limit));
+    q.limit = n == 0 ? max_limit : std::min(n, max_limit);
+  }
+  for (const char* name : {"ascending", "related_activities", "related_agents", "attachments"}) {
+    if (auto value = get(name); value && *value != "true" && *value != "false") {
+      return core::Error::invalid(std::string(name) + " must be true or false; got \"" + *value + "\".", name);
+    }
+  }
+  q.ascending = get("ascending").value_or("false") == "true";
+  q.related_agents = get("related_agents").value_or("false") == "true";
+  q.related_activities = get("related_activities").value_or("false") == "true";
+  if (get("attachments").value_or("false") == "true") {
+    return core::Error::invalid("attachments=true is not supported yet by this LRS.", "attachments");
+  }
+  if (auto format = get("format"); format && *format != "exact" && *format != "ids" && *format != "canonical") {
+    return core::Error::invalid("format must be ids, exact or canonical; got \"" + *format + "\".", "format");
+  }
+  return q;
+}
+
+}  // namespace
+
+core::Result<XapiCaller> authenticate(const httplib::Request& req,
+                                      const std::map<std::string, std::string>& basic_credentials) {
+  const auto unauthenticated = [](std::string message) {
+    return core::Error{core::ErrorCode::kUnauthenticated, std::move(message), "Authorization"};
+  };
+  if (req.has_header("X-Edfleet-Tenant")) {
+    // Set by the gateway after it authenticated the caller; ingest is not reachable from outside.
+    const std::string tenant = req.get_header_value("X-Edfleet-Tenant");
+    if (!is_tenant_slug(tenant)) return unauthenticated("X-Edfleet-Tenant is not a tenant slug.");
+    return XapiCaller{tenant, req.get_header_value("X-Edfleet-Principal")};
+  }
+  const std::string authorization = req.get_header_value("Authorization");
+  if (authorization.empty()) return unauthenticated("Credentials are required (HTTP Basic).");
+  if (authorization.size() < 6 || authorization.substr(0, 6) != "Basic ") {
+    return unauthenticated("Only HTTP Basic credentials are accepted.");
+  }
+  const auto decoded = base64_decode(std::string_view(authorization).substr(6));
+  if (!decoded) return unauthenticated("The Basic credentials are not valid base64.");
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) return unauthenticated("The Basic credentials must be user:password.");
+  const std::string user = decoded->substr(0, colon);
+  const std::string password = decoded->substr(colon + 1);
+  const auto entry = basic_credentials.find(user);
+  if (entry == basic_credentials.end()) return unauthenticated("Unknown user or wrong password.");
+  const auto sep = entry->second.find(':');
+  const std::string tenant = entry->second.substr(0, sep);
+  const std::string expected = sep == std::string::npos ? std::string() : entry->second.substr(sep + 1);
+  if (expected.empty() || !equal_secret(password, expected)) return unauthenticated("Unknown user or wrong password.");
+  return XapiCaller{tenant, user};
+}
+
+void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core::IdGenerator& ids,
+                     XapiRouteSettings settings) {
+  if (!settings.consistent_through) {
+    settings.consistent_through = [] { return core::Timestamp{}; };
+  }
+  auto shared = std::make_shared<XapiRouteSettings>(std::move(settings));
+
+  // Everything a Statements request shares: trace id, credentials, version header, response headers.
+  // Returns the caller and version, or answers the error itself and returns nullopt.
+  struct Prepared {
+    XapiCaller caller;
+    xapi::Version version;
+    std::string version_text;
+    std::string trace_id;
+  };
+  auto prepare = [shared, &ids](const httplib::Request& req, httplib::Response& res) -> std::optional<Prepared> {
+    const auto parent = edfleet::grpc::parse_traceparent(req.get_header_value("traceparent"));
+    const std::string trace_id = parent ? parent->trace_id : ids.trace_id();
+    res.set_header("X-Edfleet-Trace-Id", trace_id);
+    res.set_header(kConsistentHeader, xapi::format_timestamp(shared->consistent_through()));
+    auto caller = authenticate(req, shared->basic_credentials);
+    if (!caller) {
+      res.set_header(kVersionHeader, "2.0.0");
+      send_error(res, caller.error());
+      return std::nullopt;
+    }
+    auto version = request_version(req);
+    if (!version) {
+      res.set_header(kVersionHeader, "2.0.0");
+      send_error(res, version.error());
+      return std::nullopt;
+    }
+    res.set_header(kVersionHeader, std::string(xapi::version_in_use(*version)));
+    return Prepared{std::move(caller).value(), *version, req.get_header_value(kVersionHeader), trace_id};
+  };
+
+  auto write = [prepare, &store](const httplib::Request& req, httplib::Response& res, bool is_put) {
+    auto prepared = prepare(req, res);
+    if (!prepared) return;
+    core::log::TraceScope trace_scope(prepared->trace_id);
+    std::optional<std::string> statement_id;
+    if (is_put) {
+      if (!req.has_param("statementId")) {
+        send_error(res, core::Error::invalid("PUT /statements requires the statementId parameter.", "statementId"));
+        return;
+      }
+      statement_id = req.get_param_value("statementId");
+    }
+    auto body = parse_body(req);
+    if (!body) {
+      auto error = body.error();
+      if (error.code == core::ErrorCode::kUnimplemented) error.code = core::ErrorCode::kInvalidArgument;
+      send_error(res, error);
+      return;
+    }
+    xapi::StoreRequest request{prepared->caller.tenant,
+                               xapi::authority_for(prepared->caller.tenant, prepared->caller.principal),
+                               prepared->version,
+                               prepared->version_text,
+                               statement_id,
+                               std::move(body).value(),
+                               prepared->trace_id};
+    const auto result = store.execute(request);
+    if (!result) {
+      core::log::info("statements refused", {{"tenant", prepared->caller.tenant},
+                                             {"status", http_status(result.error().code)},
+                                             {"message", result.error().message}});
+      send_error(res, result.error());
+      return;
+    }
+    core::log::info("statements stored", {{"tenant", prepared->caller.tenant},
+                                          {"statements", result->ids.size()},
+                                          {"published", result->published},
+                                          {"unchanged", result->unchanged}});
+    if (is_put) {
+      res.status = 204;
+      return;
+    }
+    res.status = 200;
+    res.set_content(json(result->ids).dump(), "application/json");
+  };
+
+  const auto read = [prepare, shared](const httplib::Request& req, httplib::Response& res) {
+    {
+      auto prepared = prepare(req, res);
+      if (!prepared) return;
+      core::log::TraceScope trace_scope(prepared->trace_id);
+      std::map<std::string, std::string> params;
+      for (const auto& [name, value] : req.params) {
+        if (!kGetParameters.contains(name)) {
+          send_error(res, core::Error::invalid("Unknown parameter \"" + name + "\" for GET /statements.", name));
+          return;
+        }
+        if (params.contains(name)) {
+          send_error(res, core::Error::invalid("Parameter \"" + name + "\" is given more than once.", name));
+          return;
+        }
+        params[name] = value;
+      }
+      try {
+        const bool by_id = params.contains("statementId");
+        const bool by_voided = params.contains("voidedStatementId");
+        if (by_id || by_voided) {
+          if (by_id && by_voided) {
+            send_error(res, core::Error::invalid("Use statementId or voidedStatementId, not both.", "voidedStatementId"));
+            return;
+          }
+          for (const auto& [name, value] : params) {
+            if (name != "statementId" && name != "voidedStatementId" && name != "format" && name != "attachments") {
+              send_error(res, core::Error::invalid("Parameter \"" + name +
+                                                       "\" cannot be combined with statementId or voidedStatementId.",
+                                                   name));
+              return;
+            }
+          }
+          if (auto checked = parse_query(params, prepared->version, prepared->caller.tenant, 1); !checked) {
+            send_error(res, checked.error());
+            return;
+          }
+          const std::string name = by_id ? "statementId" : "voidedStatementId";
+          const std::string id = params[name];
+          if (!core::is_uuid(id)) {
+            send_error(res, core::Error::invalid(name + " must be a UUID; got \"" + id + "\".", name));
+            return;
+          }
+          const auto found = shared->reader->find(prepared->caller.tenant, xapi::to_lower(id));
+          if (!found || found->voided != by_voided) {
+            send_error(res, core::Error::not_found(
+                                found ? (by_id ? "Statement " + id + " is voided; fetch it with voidedStatementId."
+                                               : "Statement " + id + " is not voided; fetch it with statementId.")
+                                      : "No statement " + id + "."));
+            return;
+          }
+          res.set_header("Last-Modified", http_date(found->stored));
+          res.status = 200;
+          res.set_content(formatted(found->statement, params.count("format") ? params["format"] : "exact",
+                                    xapi::accepted_languages(req.get_header_value("Accept-Language"))),
+                          "application/json");
+          return;
+        }
+        // A query, or the next page of one.
+        json cursor;
+        if (params.contains("more")) {
+          const auto decoded = hex_decode(params["more"]);
+          if (decoded) cursor = json::parse(*decoded, nullptr, false);
+          if (!cursor.is_object() || !cursor.contains("p") || cursor.value("t", "") != prepared->caller.tenant) {
+            send_error(res, core::Error::invalid("more is not a cursor this LRS gave out.", "more"));
+            return;
+          }
+          params = cursor["p"].get<std::map<std::string, std::string>>();
+        }
+        auto query = parse_query(params, prepared->version, prepared->caller.tenant, shared->max_query_limit);
+        if (!query) {
+          send_error(res, query.error());
+          return;
+        }
+        if (cursor.contains("s")) {
+          query->after = std::make_pair(core::Timestamp(std::chrono::microseconds(cursor["s"].get<std::int64_t>())),
+                                        cursor["i"].get<std::string>());
+        }
+        auto rows = shared->reader->query(*query);
+        std::string more;
+        if (rows.size() > query->limit) {
+          rows.resize(query->limit);
+          const json next = {{"t", prepared->caller.tenant},
+                             {"p", params},
+                             {"s", rows.back().stored.time_since_epoch().count()},
+                             {"i", rows.back().statement_id}};
+          more = "/xapi/statements?more=" + hex_encode(next.dump());
+        }
+        const std::string format = params.count("format") ? params["format"] : "exact";
+        const auto languages = xapi::accepted_languages(req.get_header_value("Accept-Language"));
+        std::string body = "{\"statements\":[";
+        core::Timestamp latest{};
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          if (i > 0) body += ",";
+          body += formatted(rows[i].statement, format, languages);
+          latest = std::max(latest, rows[i].stored);
+        }
+        body += "],\"more\":" + json(more).dump() + "}";
+        if (!rows.empty()) res.set_header("Last-Modified", http_date(latest));
+        res.status = 200;
+        res.set_content(body, "application/json");
+      } catch (const std::exception& e) {
+        core::log::error("statement query failed", {{"error", e.what()}});
+        send_error(res, core::Error::unavailable("The statement store is unavailable; retry later."));
+      }
+    }
+  };
+  if (shared->reader != nullptr) server.Get("/xapi/statements", read);
+
+  // The 1.0.3 alternate request syntax (Communication 1.3): POST ?method=<verb> with the headers,
+  // parameters and `content` as form fields, for clients that cannot send other methods or headers.
+  // xAPI 2.0 removed it.
+  const auto alternate = [write, read, shared](const httplib::Request& req, httplib::Response& res) {
+    const std::string method = req.get_param_value("method");
+    httplib::Request inner;
+    inner.method = method;
+    inner.path = req.path;
+    inner.remote_addr = req.remote_addr;
+    // Headers the form may carry, then the real ones (the form wins).
+    static const std::set<std::string, std::less<>> kHeaderFields = {"Authorization", "X-Experience-API-Version",
+                                                                     "Content-Type", "Content-Length", "If-Match",
+                                                                     "If-None-Match", "Accept-Language"};
+    std::multimap<std::string, std::string> fields;
+    httplib::detail::parse_query_text(req.body, fields);
+    for (const auto& [name, value] : req.headers) {
+      if (name != "Content-Type" && name != "Content-Length") inner.headers.emplace(name, value);
+    }
+    std::string content;
+    for (const auto& [name, value] : fields) {
+      if (kHeaderFields.contains(name)) {
+        inner.headers.erase(name);
+        inner.headers.emplace(name, value);
+      } else if (name == "content") {
+        content = value;
+      } else {
+        inner.params.emplace(name, value);
+      }
+    }
+    inner.body = content;
+    if (xapi::parse_version(inner.get_header_value(kVersionHeader)) == xapi::Version::k2_0) {
+      res.set_header(kVersionHeader, "2.0.0");
+      send_error(res, core::Error::invalid("xAPI 2.0 has no alternate request syntax; send the request itself.", "method"));
+      return;
+    }
+    if (method == "PUT") {
+      write(inner, res, true);
+    } else if (method == "POST") {
+      write(inner, res, false);
+    } else if (method == "GET" && shared->reader != nullptr) {
+      read(inner, res);
+    } else if (method == "HEAD" && shared->reader != nullptr) {
+      read(inner, res);
+      res.body.clear();
+    } else {
+      send_error(res, core::Error::invalid("method must be GET, HEAD, PUT or POST for /statements; got \"" + method +
+                                               "\".",
+                                           "method"));
+    }
+  };
+
+  server.Put("/xapi/statements", [write](const httplib::Request& req, httplib::Response& res) { write(req, res, true); });
+  server.Post("/xapi/statements", [write, alternate](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_param("method")) {
+      // Only `method` may be in the query string; everything else travels in the form.
+      for (const auto& [name, value] : req.params) {
+        if (name != "method" && req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) != 0) {
+          send_error(res, core::Error::invalid("With the alternate request syntax only `method` may be in the "
+                                               "query string; put \"" + name + "\" in the form.", name));
+          return;
+        }
+      }
+      alternate(req, res);
+      return;
+    }
+    write(req, res, false);
+  });
+  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "GET, HEAD, PUT, POST");
+    send_error(res, core::Error{core::ErrorCode::kInvalidArgument, "Method not allowed on /xapi/statements.", {}});
+    res.status = 405;
+  };
+  server.Delete("/xapi/statements", not_allowed);
+  server.Patch("/xapi/statements", not_allowed);
+
+  // About: the versions this LRS speaks. No version header and no credentials needed (Communication 2.8).
+  server.Get("/xapi/about", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header(kVersionHeader, "2.0.0");
+    res.status = 200;
+    res.set_content(json{{"version", {"1.0.3", "2.0.0"}}, {"extensions", json::object()}}.dump(), "application/json");
+  });
+  const auto about_not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "GET, HEAD");
+    send_error(res, core::Error::invalid("Method not allowed on /xapi/about.", {}));
+    res.status = 405;
+  };
+  server.Put("/xapi/about", about_not_allowed);
+  server.Post("/xapi/about", about_not_allowed);
+  server.Delete("/xapi/about", about_not_allowed);
+}
+
+}  // namespace edfleet::ingest

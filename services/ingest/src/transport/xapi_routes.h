@@ -1,0 +1,44 @@
+// The xAPI LRS over HTTP, under /xapi/ on ingest's HTTP port (the gateway forwards to it). This slice:
+// the Statements resource's write side (PUT, POST), with the xAPI headers, credentials and error
+// statuses. See services/ingest/README.md, "xAPI Learning Record Store".
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include <httplib.h>
+
+#include "adapters/pg_statement_store.h"
+#include "domain/xapi/store_statements.h"
+#include "edfleet/core/clock.h"
+#include "edfleet/core/ids.h"
+
+namespace edfleet::ingest {
+
+struct XapiRouteSettings {
+  // HTTP Basic credentials for direct (internal) use until the gateway authenticates xAPI clients:
+  // user name -> "<tenant>:<password>". Requests forwarded by the gateway carry X-Edfleet-Tenant
+  // (and X-Edfleet-Principal) instead.
+  std::map<std::string, std::string> basic_credentials;
+  // The Consistent-Through watermark: every statement stored before it is visible to GET. Until the
+  // materialiser exists nothing is, so the default reports the epoch.
+  std::function<core::Timestamp()> consistent_through;
+  // The materialised statements for GET; without it GET /xapi/statements is not served.
+  PgStatementStore* reader = nullptr;
+  std::size_t max_query_limit = 100;   // limit=0 and larger limits mean this many per page
+};
+
+void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core::IdGenerator& ids,
+                     XapiRouteSettings settings);
+
+// Who is calling, from the gateway's headers or HTTP Basic: the tenant and principal, or an error
+// (kUnauthenticated) that says what is missing or wrong. Exposed for tests.
+struct XapiCaller {
+  std::string tenant;
+  std::string principal;
+};
+core::Result<XapiCaller> authenticate(const httplib::Request& req,
+                                      const std::map<std::string, std::string>& basic_credentials);
+
+}  // namespace edfleet::ingest
