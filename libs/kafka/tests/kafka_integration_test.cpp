@@ -402,25 +402,41 @@ TEST_CASE("a restarted consumer resumes after the committed offsets", "[kafka][c
 
 namespace {
 
-// A one-partition topic whose handler reports `stored` as its stored offset.
+// One-partition topics, consumed by one group, whose handler reports a stored offset per topic.
+// (Several scenarios share one consumer, as each consumer's group join costs seconds.)
 struct StoredOffsetCase {
   prometheus::Registry registry;
-  std::string topic;
   std::string group;
+  std::vector<std::string> topics;
   kafka::Producer producer{producer_config()};
   RecordingHandler handler;
 
-  StoredOffsetCase(std::string_view name, int64_t stored)
-      : topic(fresh_topic(name, 1)), group(unique(name)) {
-    handler.offsets = [stored](const std::string&, int32_t) -> std::optional<int64_t> { return stored; };
+  StoredOffsetCase(std::string_view name, const std::vector<int64_t>& stored) : group(unique(name)) {
+    std::map<std::string, int64_t> by_topic;
+    for (int64_t offset : stored) {
+      topics.push_back(fresh_topic(name, 1));
+      by_topic[topics.back()] = offset;
+    }
+    handler.offsets = [by_topic](const std::string& topic, int32_t) -> std::optional<int64_t> {
+      return by_topic.at(topic);
+    };
   }
-  kafka::ConsumerConfig config() { return consumer_config(topic, group, &registry); }
-  void produce(int from, int to) { produce_all(producer, numbered(topic, from, to, 1)); }
-  // The offsets the handler saw, once it has seen `count` records.
-  std::vector<int64_t> handled_offsets(std::size_t count) {
-    REQUIRE(wait_until([&] { return handler.count() >= count; }));
+  kafka::ConsumerConfig config() {
+    auto config = consumer_config(topics.at(0), group, &registry);
+    config.topics = topics;
+    return config;
+  }
+  void produce(std::size_t topic, int from, int to) { produce_all(producer, numbered(topics.at(topic), from, to, 1)); }
+  // The offsets the handler saw of one topic, once it has seen `count` of them.
+  std::vector<int64_t> handled_offsets(std::size_t topic, std::size_t count) {
     std::vector<int64_t> offsets;
-    for (const auto& m : handler.handled()) offsets.push_back(m.offset);
+    REQUIRE(wait_until([&] {
+      offsets.clear();
+      for (const auto& m : handler.handled()) {
+        if (m.topic == topics.at(topic)) offsets.push_back(m.offset);
+      }
+      return offsets.size() >= count;
+    }));
     return offsets;
   }
   double errors(const std::string& kind) {
@@ -431,57 +447,45 @@ struct StoredOffsetCase {
 
 }  // namespace
 
-TEST_CASE("the handler's stored offset decides where an assigned partition starts",
+TEST_CASE("the handler's stored offset decides where an assigned partition starts; at the end is no error",
           "[kafka][consumer][offsets]") {
-  StoredOffsetCase c("stored", 6);
-  c.produce(0, 10);
-  RunningConsumer consumer(c.config(), c.handler, c.producer);
-  CHECK(c.handled_offsets(4) == std::vector<int64_t>{6, 7, 8, 9});
-  CHECK(c.handler.stored_offset_calls() >= 1);
-  CHECK(c.all_errors() == 0);
-}
-
-TEST_CASE("a stored offset at the partition's end (caught up) is no error", "[kafka][consumer][offsets]") {
-  StoredOffsetCase c("caught-up", 3);
-  c.produce(0, 3);
+  StoredOffsetCase c("stored", {6, 3});
+  c.produce(0, 0, 10);
+  c.produce(1, 0, 3);  // stored 3: caught up
   RunningConsumer consumer(c.config(), c.handler, c.producer);
   REQUIRE(wait_until([&] { return consumer.assigned(); }));
-  c.produce(3, 5);
-  CHECK(c.handled_offsets(2) == std::vector<int64_t>{3, 4});
+  c.produce(1, 3, 5);
+  CHECK(c.handled_offsets(0, 4) == std::vector<int64_t>{6, 7, 8, 9});
+  CHECK(c.handled_offsets(1, 2) == std::vector<int64_t>{3, 4});
+  CHECK(c.handler.stored_offset_calls() >= 2);
   CHECK(c.all_errors() == 0);
 }
 
 TEST_CASE("a stored offset beyond the partition's end restarts it at the earliest record, loudly",
           "[kafka][consumer][offsets]") {
   // As when the handler's database outlived the topic (recreated, or a new embedded broker).
-  StoredOffsetCase c("out-of-range", 1000);
-  c.produce(0, 5);
+  StoredOffsetCase c("out-of-range", {1000});
+  c.produce(0, 0, 5);
   RunningConsumer consumer(c.config(), c.handler, c.producer);
-  CHECK(c.handled_offsets(5) == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(c.handled_offsets(0, 5) == std::vector<int64_t>{0, 1, 2, 3, 4});
   CHECK(c.errors("offset_out_of_range") == 1);
 }
 
 TEST_CASE("a stored offset beyond the end when the loop was created is out of range even if records "
-          "arrived before the assignment",
+          "arrived before the assignment, unless the group committed past that end",
           "[kafka][consumer][offsets]") {
-  StoredOffsetCase c("recreated", 2);  // an empty topic, like a recreated one
-  // Records produced between start-up and the group's assignment (which takes seconds) bring the
-  // partition's end past the stale stored offset; starting there would skip the first two.
-  RunningConsumer consumer(c.config(), c.handler, c.producer, [&] { c.produce(0, 5); });
-  CHECK(c.handled_offsets(5) == std::vector<int64_t>{0, 1, 2, 3, 4});
-  CHECK(c.errors("offset_out_of_range") == 1);
-}
-
-TEST_CASE("a stored offset beyond the end at start-up is trusted when the group committed past that end",
-          "[kafka][consumer][offsets]") {
-  StoredOffsetCase c("moved-on", 5);  // an empty topic when the loop is created
-  // Meanwhile another member of the group handled records 0-4 of this same log and committed.
+  StoredOffsetCase c("recreated", {2, 5});  // both topics empty when the loop is created
   RunningConsumer consumer(c.config(), c.handler, c.producer, [&] {
-    c.produce(0, 7);
-    Observer(c.group).commit(c.topic, 0, 5);
+    // Topic 0: records produced between start-up and the group's assignment (which takes seconds)
+    // bring its end past the stale stored offset; starting there would skip the first two.
+    c.produce(0, 0, 5);
+    // Topic 1: another member of the group handled records 0-4 of this same log and committed.
+    c.produce(1, 0, 7);
+    Observer(c.group).commit(c.topics[1], 0, 5);
   });
-  CHECK(c.handled_offsets(2) == std::vector<int64_t>{5, 6});
-  CHECK(c.all_errors() == 0);
+  CHECK(c.handled_offsets(0, 5) == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(c.handled_offsets(1, 2) == std::vector<int64_t>{5, 6});
+  CHECK(c.errors("offset_out_of_range") == 1);
 }
 
 TEST_CASE("a poison record goes to <topic>.dlq with error headers and the others are processed",
