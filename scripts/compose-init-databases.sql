@@ -4,3 +4,4 @@ CREATE DATABASE edfleet_analytics;
 CREATE DATABASE edfleet_rules;
 CREATE DATABASE edfleet_summaries;
 CREATE DATABASE edfleet_notify;
+CREATE DATABASE edfleet_gateway;

@@ -1,7 +1,9 @@
 // End-to-end: the README's `edfleet up` works. Runs the real command with ephemeral ports (its own
 // broker and Postgres), waits for its endpoints file, checks that every service answers
 // grpc.health.v1 and serves /metrics, publishes and queries through `edfleet publish` / `edfleet
-// query`, then stops it with SIGTERM: exit 0, nothing left running, the endpoints file removed.
+// query`, creates an API key with `edfleet keys` and posts through the gateway with it, installs the
+// `learning` rule pack with `edfleet rules install`, drives traffic with `edfleet sim` and finds the
+// pack's actions on edfleet.actions.v1, then stops it with SIGTERM: exit 0, nothing left running, the endpoints file removed.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -19,6 +21,9 @@
 
 #include "edfleet/core/subprocess.h"
 #include "edfleet/grpc/health_client.h"
+#include "edfleet/kafka/topic_reader.h"
+#include "edfleet/kafka/topics.h"
+#include "edfleet/rules/v1/rules.pb.h"
 #include "edfleet/testing/testing.h"
 
 namespace {
@@ -79,6 +84,13 @@ struct StopOnExit {
     }
   }
 };
+
+// `edfleet sim` options for the rule-pack check (see the test for why they make a pack rule fire).
+constexpr const char* kSimStreams = "4";
+constexpr const char* kSimRate = "20";
+constexpr const char* kSimDuration = "5s";
+constexpr const char* kSimSeed = "7";
+constexpr const char* kSimStart = "2026-11-01T00:00:00Z";
 
 bool process_alive(int pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
@@ -165,6 +177,104 @@ TEST_CASE("`edfleet up --ephemeral-ports` starts a working fleet and stops it cl
   CHECK(learner_status == 0);
   CHECK_THAT(learner_output, Catch::Contains("quiz submissions             3"));
   CHECK_THAT(learner_output, Catch::Contains("quiz average                 40.0%"));
+
+  // `edfleet keys create` finds the gateway's database in the endpoints file; the key authenticates
+  // POST /v1/events through the gateway (forwarded to ingest), and nothing else does.
+  {
+    auto [keys_status, keys_output] = run_edfleet({"keys", "create", "--tenant", "smoke", "--name", "e2e", "--role",
+                                                   "service", "--json", "--endpoints", endpoints_file});
+    INFO("edfleet keys create:\n" << keys_output);
+    REQUIRE(keys_status == 0);
+    const auto created = nlohmann::json::parse(keys_output.substr(keys_output.find('{')));
+    const std::string key = created.at("key");
+    CHECK(key.rfind("efk_", 0) == 0);
+    auto [list_status, list_output] =
+        run_edfleet({"keys", "list", "--tenant", "smoke", "--endpoints", endpoints_file});
+    CHECK(list_status == 0);
+    CHECK_THAT(list_output, Catch::Contains(created.at("id").get<std::string>()) && !Catch::Contains(key));
+
+    const std::string gateway_http = services.at("gateway").at("http");
+    const auto colon = gateway_http.rfind(':');
+    httplib::Client gateway(gateway_http.substr(0, colon), std::stoi(gateway_http.substr(colon + 1)));
+    gateway.set_connection_timeout(5);
+    const std::string body =
+        R"({"id":"00000000-0000-4000-8000-000000000009","tenant":"smoke","type":"quiz.submitted",)"
+        R"("source":"e2e.smoke","subject":{"learnerId":"learner-2"},"occurredAt":"2025-07-01T11:00:00Z",)"
+        R"("quizSubmission":{"quizId":"q-1","score":9,"maxScore":10}})";
+    auto without = gateway.Post("/v1/events", body, "application/json");
+    REQUIRE(without);
+    CHECK(without->status == 401);
+    auto with = gateway.Post("/v1/events", httplib::Headers{{"Authorization", "Bearer " + key}}, body,
+                             "application/json");
+    REQUIRE(with);
+    INFO("POST /v1/events with the key: " << with->body);
+    CHECK(with->status == 200);
+  }
+
+  // The `learning` pack, installed with `edfleet rules`, fires on the simulator's traffic. Seed and
+  // start time are fixed, so the events are always the same; among them are failed first sessions
+  // (ops.session_completed, first_session, outcome failed/no_show_tutor/cancelled), on which
+  // first_session_follow_up fires at once.
+  {
+    auto [install_status, install_output] = run_edfleet(
+        {"rules", "install", "learning", "--tenant", "acme", "--endpoints", endpoints_file});
+    INFO("edfleet rules install:\n" << install_output);
+    REQUIRE(install_status == 0);
+    CHECK_THAT(install_output, Catch::Contains("first_session_follow_up"));
+    auto [list_status, list_output] = run_edfleet({"rules", "list", "--tenant", "acme", "--endpoints", endpoints_file});
+    CHECK(list_status == 0);
+    CHECK_THAT(list_output, Catch::Contains("tutor_supply_gap"));
+
+    // `rules apply`: a bad file is refused with the file's line numbers; a good one is created, and
+    // re-applying it unchanged keeps its version.
+    const std::string bad_rules = (dir.path / "bad.rules").string();
+    std::ofstream(bad_rules) << "# bad\nrule typo on quiz.submited then award_badge(\"x\")\n";
+    auto [bad_status, bad_output] =
+        run_edfleet({"rules", "apply", bad_rules, "--tenant", "acme", "--endpoints", endpoints_file});
+    INFO("edfleet rules apply (bad):\n" << bad_output);
+    CHECK(bad_status == 1);
+    CHECK_THAT(bad_output, Catch::Contains(bad_rules + ":2:") && Catch::Contains("nothing applied"));
+    const std::string good_rules = (dir.path / "good.rules").string();
+    std::ofstream(good_rules) << "rule e2e_badge on quiz.submitted then award_badge(\"e2e\")\n";
+    for (int round = 0; round < 2; ++round) {
+      auto [apply_status, apply_output] =
+          run_edfleet({"rules", "apply", good_rules, "--tenant", "acme", "--endpoints", endpoints_file});
+      INFO("edfleet rules apply (round " << round << "):\n" << apply_output);
+      CHECK(apply_status == 0);
+      CHECK_THAT(apply_output, Catch::Contains("rule e2e_badge version 1"));
+    }
+
+    auto [sim_status, sim_output] =
+        run_edfleet({"sim", "--tenants", "1", "--streams", kSimStreams, "--rate", kSimRate, "--duration",
+                     kSimDuration, "--seed", kSimSeed, "--start-time", kSimStart, "--endpoints", endpoints_file});
+    INFO("edfleet sim:\n" << sim_output);
+    REQUIRE(sim_status == 0);
+
+    const std::string bootstrap = endpoints.at("kafka").at("bootstrap_servers");
+    std::vector<rules::v1::Action> actions;
+    const bool fired = testing::wait_until(
+        [&] {
+          actions.clear();
+          for (const auto& message : kafka::read_topic(bootstrap, std::string(kafka::kActionsTopic))) {
+            rules::v1::Action action;
+            if (!action.ParseFromString(message.value)) action.set_rule_id("<not an Action>");
+            actions.push_back(action);
+          }
+          return std::any_of(actions.begin(), actions.end(),
+                             [](const auto& a) { return a.rule_id() == "first_session_follow_up"; });
+        },
+        std::chrono::seconds(20));
+    INFO(actions.size() << " actions");
+    CHECK(fired);
+    for (const auto& action : actions) {
+      INFO(action.ShortDebugString());
+      CHECK(action.tenant() == "acme");
+      CHECK_FALSE(action.rule_id().empty());
+      CHECK(action.rule_version() >= 1);
+      CHECK(action.evidence().event_ids_size() >= 1);
+      for (const auto& id : action.evidence().event_ids()) CHECK_FALSE(id.empty());
+    }
+  }
 
   // SIGTERM: everything stops, in order, and the command exits 0.
   REQUIRE(up.signal(SIGTERM));

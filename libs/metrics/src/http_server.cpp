@@ -33,6 +33,9 @@ HttpServer::HttpServer(std::string host, int port, std::shared_ptr<prometheus::R
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // Small responses must leave at once: without TCP_NODELAY each one waited ~40 ms for the
+  // client's delayed ACK (measured by the benchmark: a 1-event POST took 47 ms, 3.2 ms with it).
+  server_.set_tcp_nodelay(true);
   // A throwing route must answer 500 and be logged, never take the server thread down.
   server_.set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {

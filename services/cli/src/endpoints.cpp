@@ -28,7 +28,7 @@ nlohmann::json to_json(const Endpoints& endpoints) {
           {"pid", endpoints.pid},
           {"started_at", endpoints.started_at},
           {"kafka", {{"bootstrap_servers", endpoints.kafka_bootstrap_servers}}},
-          {"postgres", {{"url", endpoints.postgres_url}}},
+          {"postgres", {{"url", endpoints.postgres_url}, {"gateway_url", endpoints.gateway_database_url}}},
           {"services", services}};
 }
 
@@ -43,7 +43,10 @@ core::Result<Endpoints> endpoints_from_json(const nlohmann::json& json) {
     if (json.contains("kafka")) {
       endpoints.kafka_bootstrap_servers = json.at("kafka").value("bootstrap_servers", "");
     }
-    if (json.contains("postgres")) endpoints.postgres_url = json.at("postgres").value("url", "");
+    if (json.contains("postgres")) {
+      endpoints.postgres_url = json.at("postgres").value("url", "");
+      endpoints.gateway_database_url = json.at("postgres").value("gateway_url", "");
+    }
     if (json.contains("services")) {
       for (const auto& [name, service] : json.at("services").items()) {
         endpoints.services.push_back({name, service.value("grpc", ""), service.value("http", ""),

@@ -25,6 +25,7 @@ struct Endpoints {
   std::string started_at;               // RFC 3339
   std::string kafka_bootstrap_servers;
   std::string postgres_url;             // password redacted
+  std::string gateway_database_url;     // the gateway's database (API keys), password redacted; for `edfleet keys`
   std::vector<ServiceEndpoint> services;
 
   const ServiceEndpoint* find(std::string_view name) const;

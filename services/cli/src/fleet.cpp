@@ -7,11 +7,11 @@ namespace edfleet::cli {
 
 const std::vector<ServiceSpec>& fleet_services() {
   // The services that keep state get a database each (the same list as
-  // scripts/compose-init-databases.sql); the gateway keeps none.
+  // scripts/compose-init-databases.sql); the gateway's holds its API keys.
   static const std::vector<ServiceSpec> services = {
       {"ingest", 7101, 7102, true},    {"analytics", 7501, 7502, true},
       {"rules", 7201, 7202, true},     {"summaries", 7301, 7302, true},
-      {"notify", 7401, 7402, true},    {"gateway", 7000, 8080, false},
+      {"notify", 7401, 7402, true},    {"gateway", 7000, 8080, true},
   };
   return services;
 }
@@ -147,6 +147,10 @@ std::map<std::string, std::string> service_environment(const ServiceSpec& servic
   for (const auto& [name, address] : launch.upstreams) {
     // e.g. EDFLEET_GATEWAY_INGEST_ADDRESS: the key "<upstream>.address" of the downstream service.
     env[prefix + env_prefix(name).substr(8) + "ADDRESS"] = address;
+  }
+  for (const auto& [name, address] : launch.upstream_http) {
+    // e.g. EDFLEET_GATEWAY_INGEST_HTTP_ADDRESS: the gateway forwards POST /v1/events there.
+    env[prefix + env_prefix(name).substr(8) + "HTTP_ADDRESS"] = address;
   }
   return env;
 }

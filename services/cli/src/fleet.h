@@ -65,6 +65,10 @@ struct ServiceLaunch {
   std::string log_level;              // empty = the service's default
   // gRPC addresses of the services started before this one, by name ("ingest" -> "127.0.0.1:7101").
   std::map<std::string, std::string> upstreams;
+  // Their HTTP addresses, by name; only the gateway uses one (ingest's, for POST /v1/events). The
+  // gateway's default `routes` map every service's full name to the upstream of that short name, so
+  // the addresses are all the routing it needs.
+  std::map<std::string, std::string> upstream_http;
 };
 
 // The environment variables that configure `service` for this launch (added to the inherited

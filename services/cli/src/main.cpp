@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
             [](const PublishOptions& o) { return run_publish(o, std::cin, std::cout, std::cerr); },
             [](const QueryCountsOptions& o) { return run_query_counts(o, std::cout, std::cerr); },
             [](const QueryLearnerOptions& o) { return run_query_learner(o, std::cout, std::cerr); },
+            [](const KeysOptions& o) { return run_keys(o, std::cout, std::cerr); },
+            [](const RulesOptions& o) { return run_rules(o, std::cin, std::cout, std::cerr); },
         },
         *outcome.command);
   } catch (const std::exception& e) {

@@ -18,6 +18,8 @@ constexpr const char* kDescription =
     "  edfleet publish events.json     send events to ingest\n"
     "  edfleet query counts --tenant T event counts per day and type, from analytics\n"
     "  edfleet query learner ID --tenant T   one learner's summary\n"
+    "  edfleet keys create --tenant T --name N --role admin   an API key for the gateway (list, revoke)\n"
+    "  edfleet rules apply FILE --tenant T   create or update rules (rules list, rules install PACK)\n"
     "  edfleet sim --streams 50 --rate 5     simulated marketplace and classroom traffic (sim --help)\n"
     "Exit codes: 0 ok, 1 failure, 2 usage error.";
 
@@ -178,6 +180,57 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, const core::E
   auto* learner_endpoints_opt = learner_cmd->add_option("--endpoints", learner.endpoints_file, "Endpoints file of a running `edfleet up`")->type_name("FILE");
   auto* learner_data_opt = learner_cmd->add_option("--data-dir", learner_data_dir, "The --data-dir given to `edfleet up`")->type_name("DIR");
 
+  // --- keys ---
+  KeysOptions keys;
+  std::string keys_data_dir;
+  auto* keys_cmd = app.add_subcommand("keys", "Manage the gateway's API keys (straight in its database)");
+  keys_cmd->require_subcommand(1);
+  keys_cmd->footer(
+      "Uses the gateway's database: --database-url, else the one `edfleet up` wrote to the endpoints file.\n"
+      "Applications and partners then call the gateway with `Authorization: Bearer <key>`.");
+  auto* keys_db_opt = keys_cmd->add_option("--database-url", keys.database_url,
+                                           "The gateway's database (postgresql://user@host:port/edfleet_gateway) "
+                                           "(env EDFLEET_GATEWAY_POSTGRES_URL)")
+                          ->type_name("URL");
+  auto* keys_endpoints_opt = keys_cmd->add_option("--endpoints", keys.endpoints_file,
+                                                  "Endpoints file of a running `edfleet up` (env EDFLEET_ENDPOINTS_FILE)")
+                                 ->type_name("FILE");
+  auto* keys_data_opt = keys_cmd->add_option("--data-dir", keys_data_dir, "The --data-dir given to `edfleet up`")->type_name("DIR");
+  keys_cmd->add_flag("--json", keys.json, "Print the result as JSON");
+  auto* keys_create_cmd = keys_cmd->add_subcommand("create", "Create a key; its secret is printed once");
+  keys_create_cmd->add_option("--tenant", keys.tenant, "Tenant (required)")->type_name("TENANT")->required();
+  keys_create_cmd->add_option("--name", keys.name, "What the key is for, e.g. \"ops laptop\" (required)")->type_name("NAME")->required();
+  keys_create_cmd->add_option("--role", keys.roles, "Role (repeatable; admin, operator, educator, learner, service)")
+      ->type_name("ROLE")
+      ->required();
+  auto* keys_list_cmd = keys_cmd->add_subcommand("list", "A tenant's keys (ids, names, roles; never secrets)");
+  keys_list_cmd->add_option("--tenant", keys.tenant, "Tenant (required)")->type_name("TENANT")->required();
+  auto* keys_revoke_cmd = keys_cmd->add_subcommand("revoke", "Revoke a key (the gateway refuses it within seconds)");
+  keys_revoke_cmd->add_option("ID", keys.id, "Key id (efk_...)")->required();
+  keys_revoke_cmd->add_option("--tenant", keys.tenant, "The key's tenant (required)")->type_name("TENANT")->required();
+
+  // --- rules ---
+  RulesOptions rules;
+  std::string rules_data_dir;
+  int rules_timeout = 30;
+  auto* rules_cmd = app.add_subcommand("rules", "Manage a tenant's rules on the rules service");
+  rules_cmd->require_subcommand(1);
+  rules_cmd->add_option("--tenant", rules.tenant, "Tenant (x-edfleet-tenant metadata) (env EDFLEET_TENANT)")->type_name("TENANT");
+  rules_cmd->add_option("--rules", rules.rules, "Rules' gRPC address (default: from the endpoints file)")->type_name("HOST:PORT");
+  rules_cmd->add_option("--timeout", rules_timeout, "Seconds to wait for each call (default 30)")->type_name("SECONDS")->check(CLI::Range(1, 3600));
+  rules_cmd->add_flag("--json", rules.json, "Print the result as JSON");
+  auto* rules_endpoints_opt = rules_cmd->add_option("--endpoints", rules.endpoints_file, "Endpoints file of a running `edfleet up` (env EDFLEET_ENDPOINTS_FILE)")->type_name("FILE");
+  auto* rules_data_opt = rules_cmd->add_option("--data-dir", rules_data_dir, "The --data-dir given to `edfleet up`")->type_name("DIR");
+  auto* rules_apply_cmd = rules_cmd->add_subcommand(
+      "apply", "Validate FILE, then create each rule in it (enabled), or update it if its id exists");
+  rules_apply_cmd->add_option("FILE", rules.file, "Rules file (one or more `rule ...` blocks), or - for stdin")->required();
+  auto* rules_list_cmd = rules_cmd->add_subcommand("list", "The tenant's rules");
+  rules_list_cmd->add_flag("--all", rules.include_disabled, "Include disabled rules");
+  auto* rules_install_cmd = rules_cmd->add_subcommand("install", "Install (or update) a built-in rule pack, e.g. learning");
+  rules_install_cmd->add_option("PACK", rules.pack, "Pack name")->required();
+  for (auto* sub : {rules_apply_cmd, rules_list_cmd, rules_install_cmd}) sub->fallthrough();
+  for (auto* sub : {keys_create_cmd, keys_list_cmd, keys_revoke_cmd}) sub->fallthrough();
+
   ParseOutcome outcome;
   try {
     app.parse(argc, argv);
@@ -315,6 +368,40 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, const core::E
     }
     learner.timeout = std::chrono::seconds(learner_timeout);
     outcome.command = std::move(learner);
+    return outcome;
+  }
+
+  if (keys_cmd->parsed()) {
+    env_fallback(keys_db_opt, keys.database_url, env, "EDFLEET_GATEWAY_POSTGRES_URL");
+    env_fallback(keys_endpoints_opt, keys.endpoints_file, env, "EDFLEET_ENDPOINTS_FILE");
+    env_fallback(keys_data_opt, keys_data_dir, env, "EDFLEET_DATA_DIR");
+    keys.endpoints_file = endpoints_path(keys.endpoints_file, keys_data_dir);
+    if (keys_create_cmd->parsed()) keys.action = KeysOptions::Action::kCreate;
+    if (keys_list_cmd->parsed()) keys.action = KeysOptions::Action::kList;
+    if (keys_revoke_cmd->parsed()) keys.action = KeysOptions::Action::kRevoke;
+    outcome.command = std::move(keys);
+    return outcome;
+  }
+
+  if (rules_cmd->parsed()) {
+    if (rules.tenant.empty()) {
+      if (auto value = env.get("EDFLEET_TENANT"); value) rules.tenant = *value;
+    }
+    env_fallback(rules_endpoints_opt, rules.endpoints_file, env, "EDFLEET_ENDPOINTS_FILE");
+    env_fallback(rules_data_opt, rules_data_dir, env, "EDFLEET_DATA_DIR");
+    rules.endpoints_file = endpoints_path(rules.endpoints_file, rules_data_dir);
+    if (rules_apply_cmd->parsed()) rules.action = RulesOptions::Action::kApply;
+    if (rules_list_cmd->parsed()) rules.action = RulesOptions::Action::kList;
+    if (rules_install_cmd->parsed()) rules.action = RulesOptions::Action::kInstall;
+    const std::string command = rules.action == RulesOptions::Action::kApply  ? "rules apply"
+                                : rules.action == RulesOptions::Action::kList ? "rules list"
+                                                                              : "rules install";
+    if (rules.tenant.empty()) return fail("--tenant is required (the rules service keeps rules per tenant)", command);
+    if (!rules.rules.empty() && !valid_address(rules.rules)) {
+      return fail("--rules must be host:port, got \"" + rules.rules + "\"", command);
+    }
+    rules.timeout = std::chrono::seconds(rules_timeout);
+    outcome.command = std::move(rules);
     return outcome;
   }
 

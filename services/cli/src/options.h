@@ -62,7 +62,35 @@ struct QueryLearnerOptions {
   std::string endpoints_file;
 };
 
-using Command = std::variant<UpOptions, PublishOptions, QueryCountsOptions, QueryLearnerOptions>;
+// `edfleet keys create|list|revoke`: straight against the gateway's database.
+struct KeysOptions {
+  enum class Action { kCreate, kList, kRevoke };
+  Action action = Action::kList;
+  std::string tenant;
+  std::string name;                  // create
+  std::vector<std::string> roles;    // create
+  std::string id;                    // revoke
+  std::string database_url;          // empty = the gateway's database from the endpoints file
+  bool json = false;
+  std::string endpoints_file;
+};
+
+// `edfleet rules apply|list|install`: RulesService calls on the rules gRPC port.
+struct RulesOptions {
+  enum class Action { kApply, kList, kInstall };
+  Action action = Action::kList;
+  std::string file;                  // apply; "-" = stdin
+  std::string pack;                  // install
+  std::string tenant;
+  bool include_disabled = false;     // list
+  std::string rules;                 // host:port override
+  std::chrono::seconds timeout{30};
+  bool json = false;
+  std::string endpoints_file;
+};
+
+using Command = std::variant<UpOptions, PublishOptions, QueryCountsOptions, QueryLearnerOptions, KeysOptions,
+                             RulesOptions>;
 
 // Either a command to run, or text to print and an exit code (0 for --help, 2 for usage errors).
 struct ParseOutcome {

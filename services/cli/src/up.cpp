@@ -255,10 +255,12 @@ int run_up(const UpOptions& options) {
       }
       console.note("postgres at " + redact_url(options.database_url));
     }
+    if (database_urls.count("gateway") != 0) endpoints.gateway_database_url = redact_url(database_urls["gateway"]);
     if (stop.requested()) return kExitOk;
 
     // The services, one at a time: each one is told the addresses of those before it.
     std::map<std::string, std::string> started;
+    std::map<std::string, std::string> started_http;
     for (const auto& name : options.services) {
       const ServiceSpec& spec = *find_service(name);
       ServiceLaunch launch;
@@ -268,6 +270,7 @@ int run_up(const UpOptions& options) {
       launch.ready_file = run_dir.file(name + ".ready");
       launch.log_level = options.log_level;
       launch.upstreams = started;
+      if (name == "gateway" && started_http.count("ingest") != 0) launch.upstream_http["ingest"] = started_http["ingest"];
       auto ready = supervisor.start({name, {(bin_dir / binary_name(name)).string()}, service_environment(spec, launch)},
                                     launch.ready_file);
       if (!ready.ok()) return stop.requested() ? kExitOk : fail(ready.error().message);
@@ -277,6 +280,7 @@ int run_up(const UpOptions& options) {
       endpoint.http = "127.0.0.1:" + std::to_string(ready->value("http_port", launch.ports.http));
       endpoint.pid = supervisor.pid(name);
       started[name] = endpoint.grpc;
+      started_http[name] = endpoint.http;
       endpoints.services.push_back(endpoint);
       console.note(name + " ready: grpc " + endpoint.grpc + ", http " + http_url(endpoint.http));
     }

@@ -28,6 +28,7 @@ Endpoints sample() {
   e.started_at = "2026-11-25T09:30:00Z";
   e.kafka_bootstrap_servers = "127.0.0.1:39092";
   e.postgres_url = "postgresql://postgres@127.0.0.1:5433/postgres";
+  e.gateway_database_url = "postgresql://postgres@127.0.0.1:5433/edfleet_gateway";
   e.services = {{"ingest", "127.0.0.1:7101", "127.0.0.1:7102", 100},
                 {"analytics", "127.0.0.1:7501", "127.0.0.1:7502", 101}};
   return e;
@@ -43,6 +44,7 @@ TEST_CASE("endpoints round-trip through the file") {
   REQUIRE(back.ok());
   CHECK(back->pid == 42);
   CHECK(back->kafka_bootstrap_servers == "127.0.0.1:39092");
+  CHECK(back->gateway_database_url == "postgresql://postgres@127.0.0.1:5433/edfleet_gateway");
   REQUIRE(back->find("analytics") != nullptr);
   CHECK(back->find("analytics")->grpc == "127.0.0.1:7501");
   CHECK(back->find("analytics")->pid == 101);

@@ -67,7 +67,8 @@ TEST_CASE("a service's environment uses its own override names") {
   launch.ports = {7000, 8080};
   launch.ready_file = "/tmp/run/gateway.ready";
   launch.log_level = "debug";
-  launch.upstreams = {{"ingest", "127.0.0.1:7101"}};
+  launch.upstreams = {{"ingest", "127.0.0.1:7101"}, {"rules", "127.0.0.1:7201"}};
+  launch.upstream_http = {{"ingest", "127.0.0.1:7102"}};
   auto env = service_environment(*find_service("gateway"), launch);
   CHECK(env.at("EDFLEET_KAFKA_BOOTSTRAP_SERVERS") == "127.0.0.1:9092");
   CHECK(env.at("EDFLEET_GATEWAY_KAFKA_BOOTSTRAP_SERVERS") == "127.0.0.1:9092");
@@ -78,6 +79,9 @@ TEST_CASE("a service's environment uses its own override names") {
   CHECK(env.at("EDFLEET_GATEWAY_READY_FILE") == "/tmp/run/gateway.ready");
   CHECK(env.at("EDFLEET_GATEWAY_LOG_LEVEL") == "debug");
   CHECK(env.at("EDFLEET_GATEWAY_INGEST_ADDRESS") == "127.0.0.1:7101");
+  CHECK(env.at("EDFLEET_GATEWAY_RULES_ADDRESS") == "127.0.0.1:7201");
+  CHECK(env.at("EDFLEET_GATEWAY_INGEST_HTTP_ADDRESS") == "127.0.0.1:7102");
+  CHECK(find_service("gateway")->needs_database);
 
   ServiceLaunch bare;
   bare.ports = {0, 0};

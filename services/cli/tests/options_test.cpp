@@ -135,3 +135,74 @@ TEST_CASE("query options") {
   CHECK(l.analytics == "h:1");
   CHECK_FALSE(l.json);
 }
+
+TEST_CASE("keys create|list|revoke") {
+  auto create = command<KeysOptions>(parse({"keys", "create", "--tenant", "acme", "--name", "ops laptop", "--role",
+                                            "admin", "--role", "operator", "--database-url",
+                                            "postgresql://postgres@127.0.0.1:5/edfleet_gateway"}));
+  CHECK(create.action == KeysOptions::Action::kCreate);
+  CHECK(create.tenant == "acme");
+  CHECK(create.name == "ops laptop");
+  CHECK(create.roles == std::vector<std::string>{"admin", "operator"});
+  CHECK(create.database_url == "postgresql://postgres@127.0.0.1:5/edfleet_gateway");
+
+  auto list = command<KeysOptions>(parse({"keys", "list", "--tenant", "acme", "--json", "--endpoints", "/e.json"}));
+  CHECK(list.action == KeysOptions::Action::kList);
+  CHECK(list.json);
+  CHECK(list.endpoints_file == "/e.json");
+  CHECK(list.database_url.empty());
+
+  auto env = Environment(std::map<std::string, std::string>{{"EDFLEET_GATEWAY_POSTGRES_URL", "postgresql://h/g"}});
+  auto revoke = command<KeysOptions>(parse({"keys", "revoke", "efk_0123456789abcdef", "--tenant", "acme"}, env));
+  CHECK(revoke.action == KeysOptions::Action::kRevoke);
+  CHECK(revoke.id == "efk_0123456789abcdef");
+  CHECK(revoke.database_url == "postgresql://h/g");
+
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"keys"},
+           {"keys", "create", "--tenant", "acme", "--name", "n"},        // no role
+           {"keys", "create", "--name", "n", "--role", "admin"},         // no tenant
+           {"keys", "list"},
+           {"keys", "revoke", "--tenant", "acme"},                        // no id
+       }) {
+    auto outcome = parse(args);
+    INFO(args.size());
+    CHECK(outcome.exit_code == 2);
+    CHECK(outcome.is_error);
+  }
+}
+
+TEST_CASE("rules apply|list|install") {
+  auto apply = command<RulesOptions>(parse({"rules", "apply", "my.rules", "--tenant", "acme", "--rules", "127.0.0.1:7201"}));
+  CHECK(apply.action == RulesOptions::Action::kApply);
+  CHECK(apply.file == "my.rules");
+  CHECK(apply.tenant == "acme");
+  CHECK(apply.rules == "127.0.0.1:7201");
+
+  auto list = command<RulesOptions>(parse({"rules", "list", "--tenant", "acme", "--all", "--json"}));
+  CHECK(list.action == RulesOptions::Action::kList);
+  CHECK(list.include_disabled);
+  CHECK(list.json);
+
+  auto install = command<RulesOptions>(parse({"rules", "install", "learning", "--tenant", "acme", "--timeout", "5"}));
+  CHECK(install.action == RulesOptions::Action::kInstall);
+  CHECK(install.pack == "learning");
+  CHECK(install.timeout == std::chrono::seconds(5));
+
+  auto env_tenant = command<RulesOptions>(
+      parse({"rules", "list"}, Environment(std::map<std::string, std::string>{{"EDFLEET_TENANT", "t2"}})));
+  CHECK(env_tenant.tenant == "t2");
+
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"rules"},
+           {"rules", "apply", "--tenant", "acme"},                 // no file
+           {"rules", "list"},                                      // no tenant
+           {"rules", "install", "--tenant", "acme"},               // no pack
+           {"rules", "list", "--tenant", "acme", "--rules", "nope"},
+       }) {
+    auto outcome = parse(args);
+    INFO(args.size());
+    CHECK(outcome.exit_code == 2);
+    CHECK(outcome.is_error);
+  }
+}

@@ -242,8 +242,6 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
   http.set_write_timeout(s.write_timeout);
   http.set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(s.keep_alive_timeout).count());
   http.set_keep_alive_max_count(static_cast<std::size_t>(s.keep_alive_max_requests));
-  // Small writes (a header block, one streamed message) must leave at once, not wait for Nagle.
-  http.set_tcp_nodelay(true);
   // A worker serves one connection at a time, and a live stream keeps its worker: streams get
   // their own share of threads on top of the request threads.
   const std::size_t workers = static_cast<std::size_t>(s.http_threads + s.max_concurrent_streams);
