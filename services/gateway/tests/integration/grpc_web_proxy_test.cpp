@@ -18,6 +18,8 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <filesystem>
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -147,6 +149,14 @@ std::string jwt(const std::string& tenant = "acme", const std::string& roles = "
                                     [](const std::string& in) { return gateway::testing::sign_hs256(kSecret, in); });
 }
 
+// The web dashboard's files, served by the gateway from static.dir under static.prefix.
+std::string make_static_dir() {
+  char templ[] = "/tmp/edfleet-gateway-static-XXXXXX";
+  REQUIRE(::mkdtemp(templ) != nullptr);
+  std::ofstream(std::string(templ) + "/index.html") << "<h1>edfleet dashboard</h1>";
+  return templ;
+}
+
 struct Fixture {
   Fixture() {
     ::grpc::ServerBuilder builder;
@@ -172,9 +182,15 @@ struct Fixture {
             {"EDFLEET_GATEWAY_HTTP_READ_TIMEOUT", "1s"},
             {"EDFLEET_GATEWAY_HTTP_WRITE_TIMEOUT", "1s"},
             {"EDFLEET_GATEWAY_HTTP_KEEP_ALIVE_TIMEOUT", "1s"},
+            {"EDFLEET_GATEWAY_STATIC_DIR", static_dir},
+            {"EDFLEET_GATEWAY_STATIC_PREFIX", "/dashboard"},
         });
   }
-  ~Fixture() { server->Shutdown(std::chrono::system_clock::now()); }
+  ~Fixture() {
+    server->Shutdown(std::chrono::system_clock::now());
+    std::filesystem::remove_all(static_dir);
+  }
+  std::string static_dir = make_static_dir();
   FakeUpstream upstream;
   std::unique_ptr<::grpc::Server> server;
   std::unique_ptr<edfleet::testing::ServiceProcess> gateway;
@@ -333,6 +349,23 @@ TEST_CASE("the gateway forwards calls to a fake upstream with the right metadata
     CHECK(nlohmann::json::parse(response.messages[0])["request"] == "ping");
     CHECK(response.trailer("grpc-status") == "0");
   }
+}
+
+TEST_CASE("the dashboard's static files are served from the configured directory") {
+  Fixture f;
+  httplib::Client client("127.0.0.1", f.gateway->http_port());
+  auto index = client.Get("/dashboard/index.html");
+  REQUIRE(index);
+  CHECK(index->status == 200);
+  CHECK(index->body == "<h1>edfleet dashboard</h1>");
+  CHECK(index->get_header_value("Content-Type").find("text/html") == 0);
+  auto missing = client.Get("/dashboard/nope.js");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  // No path may climb out of the directory.
+  auto escape = client.Get("/dashboard/../../etc/passwd");
+  REQUIRE(escape);
+  CHECK(escape->status != 200);
 }
 
 TEST_CASE("each streamed message is flushed as it arrives, in binary and text mode") {
