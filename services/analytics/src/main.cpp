@@ -10,6 +10,7 @@
 #include "edfleet/core/clock.h"
 #include "edfleet/core/log.h"
 #include "edfleet/kafka/consumer.h"
+#include "edfleet/kafka/consumer_settings.h"
 #include "edfleet/kafka/producer.h"
 #include "edfleet/kafka/topics.h"
 #include "edfleet/pg/migrations.h"
@@ -26,14 +27,7 @@ namespace {
 
 // The keys under `analytics.` (documented in config.yaml).
 struct Settings {
-  std::string topic{edfleet::kafka::kEventsTopic};
-  std::string consumer_group = "edfleet-analytics";
-  int max_batch = 500;
-  std::chrono::milliseconds max_batch_wait{20};
-  // librdkafka's default (500 ms) is how long a fetch may wait for data; the embedded (mock)
-  // broker always waits it out when a partition is empty, which adds up to that much to the
-  // event -> count latency. Real brokers answer as soon as data arrives either way.
-  std::chrono::milliseconds fetch_wait_max{10};
+  edfleet::kafka::ConsumerSettings consumer{std::string(edfleet::kafka::kEventsTopic), "edfleet-analytics"};
   bool migrate = true;
 };
 
@@ -50,14 +44,7 @@ int main(int argc, char** argv) {
   return service::run_service(
       argc, argv, "analytics",
       [&](core::ConfigSpec& spec) {
-        spec.bind("analytics.topic", settings.topic, "the events topic to count");
-        spec.bind("analytics.consumer_group", settings.consumer_group, "Kafka consumer group id");
-        spec.bind("analytics.max_batch", settings.max_batch,
-                  "most records applied in one Postgres transaction");
-        spec.bind("analytics.max_batch_wait", settings.max_batch_wait,
-                  "how long a started batch waits to fill up");
-        spec.bind("analytics.fetch_wait_max", settings.fetch_wait_max,
-                  "longest a Kafka fetch waits for data (fetch.wait.max.ms)");
+        settings.consumer.bind(spec, "analytics", "the events topic to count");
         spec.bind("analytics.migrate", settings.migrate, "apply the schema migrations at start-up");
       },
       [&](service::ServiceHost& host) {
@@ -66,12 +53,12 @@ int main(int argc, char** argv) {
                 "postgres.url is required (EDFLEET_ANALYTICS_POSTGRES_URL or EDFLEET_POSTGRES_URL)");
         require(!common.kafka_bootstrap_servers.empty(),
                 "kafka.bootstrap_servers is required (EDFLEET_KAFKA_BOOTSTRAP_SERVERS)");
-        require(!settings.topic.empty(), "analytics.topic must not be empty");
-        require(!settings.consumer_group.empty(), "analytics.consumer_group must not be empty");
-        require(settings.max_batch >= 1 && settings.max_batch <= 10000,
+        require(!settings.consumer.topic.empty(), "analytics.topic must not be empty");
+        require(!settings.consumer.consumer_group.empty(), "analytics.consumer_group must not be empty");
+        require(settings.consumer.max_batch >= 1 && settings.consumer.max_batch <= 10000,
                 "analytics.max_batch must be between 1 and 10000");
-        require(settings.max_batch_wait.count() >= 0, "analytics.max_batch_wait must not be negative");
-        require(settings.fetch_wait_max.count() >= 0 && settings.fetch_wait_max.count() <= 300000,
+        require(settings.consumer.max_batch_wait.count() >= 0, "analytics.max_batch_wait must not be negative");
+        require(settings.consumer.fetch_wait_max.count() >= 0 && settings.consumer.fetch_wait_max.count() <= 300000,
                 "analytics.fetch_wait_max must be between 0 and 300s");
 
         auto& pool = host.make<pg::ConnectionPool>(common.postgres_url,
@@ -94,23 +81,16 @@ int main(int argc, char** argv) {
         auto& dlq_producer = host.make<kafka::Producer>(producer_config);
 
         auto& consumer = host.make<EventsConsumer>(store, clock, host.registry().get());
-        kafka::ConsumerConfig consumer_config;
-        consumer_config.bootstrap_servers = common.kafka_bootstrap_servers;
-        consumer_config.group_id = settings.consumer_group;
-        consumer_config.topics = {settings.topic};
-        consumer_config.client_id = "edfleet-analytics";
-        consumer_config.max_batch = static_cast<std::size_t>(settings.max_batch);
-        consumer_config.max_batch_wait = settings.max_batch_wait;
-        consumer_config.fetch_wait_max = settings.fetch_wait_max;
-        consumer_config.registry = host.registry().get();
+        auto consumer_config = settings.consumer.consumer_config(common.kafka_bootstrap_servers, "edfleet-analytics",
+                                                                 host.registry().get());
         auto& loop = host.make<kafka::ConsumerLoop>(consumer_config, consumer, dlq_producer);
         host.add_background([&loop] { loop.run(); }, [&loop] { loop.stop(); }, "events-consumer");
         // Dead letters queued by the last batch go out before the process ends.
         host.on_shutdown([&dlq_producer] { dlq_producer.flush(std::chrono::seconds(5)); });
 
-        core::log::info("analytics wired", {{"topic", settings.topic},
-                                            {"consumer_group", settings.consumer_group},
-                                            {"max_batch", settings.max_batch},
+        core::log::info("analytics wired", {{"topic", settings.consumer.topic},
+                                            {"consumer_group", settings.consumer.consumer_group},
+                                            {"max_batch", settings.consumer.max_batch},
                                             {"postgres", pool.target()}});
       });
 }

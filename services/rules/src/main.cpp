@@ -17,6 +17,7 @@
 #include "edfleet/kafka/topics.h"
 #include "edfleet/pg/migrations.h"
 #include "edfleet/pg/pool.h"
+#include "edfleet/kafka/consumer_settings.h"
 #include "edfleet/service/run_service.h"
 #include "transport/events_consumer.h"
 #include "transport/rules_service_handler.h"
@@ -29,12 +30,9 @@ namespace {
 
 // The keys under `rules.` (documented in config.yaml).
 struct Settings {
-  std::string topic{edfleet::kafka::kEventsTopic};
+  edfleet::kafka::ConsumerSettings consumer{std::string(edfleet::kafka::kEventsTopic), "edfleet-rules", 500,
+                                            std::chrono::milliseconds(10), std::chrono::milliseconds(10)};
   std::string actions_topic{edfleet::kafka::kActionsTopic};
-  std::string consumer_group = "edfleet-rules";
-  int max_batch = 500;
-  std::chrono::milliseconds max_batch_wait{10};
-  std::chrono::milliseconds fetch_wait_max{10};
   std::chrono::milliseconds allowed_lateness{5000};
   std::chrono::milliseconds idle_timeout{1000};
   std::chrono::milliseconds tick{250};
@@ -61,12 +59,8 @@ int main(int argc, char** argv) {
   return service::run_service(
       argc, argv, "rules",
       [&](core::ConfigSpec& spec) {
-        spec.bind("rules.topic", s.topic, "the events topic the rules run over");
+        s.consumer.bind(spec, "rules", "the events topic the rules run over");
         spec.bind("rules.actions_topic", s.actions_topic, "where actions are published");
-        spec.bind("rules.consumer_group", s.consumer_group, "Kafka consumer group id (instances split partitions)");
-        spec.bind("rules.max_batch", s.max_batch, "most records per batch (one checkpoint per batch)");
-        spec.bind("rules.max_batch_wait", s.max_batch_wait, "how long a started batch waits to fill up");
-        spec.bind("rules.fetch_wait_max", s.fetch_wait_max, "longest a Kafka fetch waits for data");
         spec.bind("rules.allowed_lateness", s.allowed_lateness, "how far behind the newest event time an event may be");
         spec.bind("rules.idle_timeout", s.idle_timeout, "a partition quiet this long follows the wall clock");
         spec.bind("rules.tick", s.tick, "timer / checkpoint period for quiet partitions");
@@ -83,12 +77,12 @@ int main(int argc, char** argv) {
         const auto& common = host.config();
         require(!common.postgres_url.empty(), "postgres.url is required (EDFLEET_RULES_POSTGRES_URL or EDFLEET_POSTGRES_URL)");
         require(!common.kafka_bootstrap_servers.empty(), "kafka.bootstrap_servers is required (EDFLEET_KAFKA_BOOTSTRAP_SERVERS)");
-        require(s.max_batch >= 1 && s.max_batch <= 10000, "rules.max_batch must be between 1 and 10000");
+        require(s.consumer.max_batch >= 1 && s.consumer.max_batch <= 10000, "rules.max_batch must be between 1 and 10000");
         require(s.allowed_lateness.count() >= 0, "rules.allowed_lateness must not be negative");
         require(s.tick.count() >= 10, "rules.tick must be at least 10ms");
         require(s.refresh_interval.count() >= 10, "rules.refresh_interval must be at least 10ms");
         require(s.max_window_entries >= 1, "rules.max_window_entries must be at least 1");
-        const auto* topic = kafka::find_topic(s.topic);
+        const auto* topic = kafka::find_topic(s.consumer.topic);
 
         auto& zones = host.make<ZoneinfoTimeZones>(s.zoneinfo_dir);
         require(zones.find(s.default_time_zone) != nullptr,
@@ -125,11 +119,11 @@ int main(int argc, char** argv) {
         producer_config.registry = host.registry().get();
         auto& producer = host.make<kafka::Producer>(producer_config);
         auto& publisher = host.make<KafkaActionPublisher>(producer, s.actions_topic, s.publish_timeout);
-        auto& scanner = host.make<KafkaTopicScanner>(common.kafka_bootstrap_servers, s.topic);
+        auto& scanner = host.make<KafkaTopicScanner>(common.kafka_bootstrap_servers, s.consumer.topic);
 
         auto& engine = host.make<Engine>(engine_options, clock);
         RunnerOptions runner;
-        runner.topic = s.topic;
+        runner.topic = s.consumer.topic;
         runner.tick = s.tick;
         runner.idle_timeout = s.idle_timeout;
         runner.refresh = s.refresh_interval;
@@ -145,23 +139,16 @@ int main(int argc, char** argv) {
             engine_options);
         host.add_grpc_service(&handler, std::string(v1::RulesService::service_full_name()));
 
-        kafka::ConsumerConfig consumer_config;
-        consumer_config.bootstrap_servers = common.kafka_bootstrap_servers;
-        consumer_config.group_id = s.consumer_group;
-        consumer_config.topics = {s.topic};
-        consumer_config.client_id = "edfleet-rules";
-        consumer_config.max_batch = static_cast<std::size_t>(s.max_batch);
-        consumer_config.max_batch_wait = s.max_batch_wait;
-        consumer_config.fetch_wait_max = s.fetch_wait_max;
+        auto consumer_config =
+            s.consumer.consumer_config(common.kafka_bootstrap_servers, "edfleet-rules", host.registry().get());
         consumer_config.session_timeout = std::chrono::milliseconds(3000);
-        consumer_config.registry = host.registry().get();
         auto& loop = host.make<kafka::ConsumerLoop>(consumer_config, consumer, producer);
         host.add_background([&loop] { loop.run(); }, [&loop] { loop.stop(); }, "events-consumer");
         host.add_background([&consumer] { consumer.run(); }, [&consumer] { consumer.stop(); }, "rules-ticker");
         host.on_shutdown([&producer] { producer.flush(std::chrono::seconds(5)); });
 
-        core::log::info("rules wired", {{"topic", s.topic}, {"actions_topic", s.actions_topic},
-                                        {"consumer_group", s.consumer_group}, {"postgres", pool.target()},
+        core::log::info("rules wired", {{"topic", s.consumer.topic}, {"actions_topic", s.actions_topic},
+                                        {"consumer_group", s.consumer.consumer_group}, {"postgres", pool.target()},
                                         {"rules_revision", consumer.rules_revision()}});
       });
 }
