@@ -437,6 +437,15 @@ TEST_CASE("Kafka brokers down for 10 s mid-run: clear UNAVAILABLE answers, no lo
 
 namespace {
 // Starts the shared Postgres again if a failed check left it stopped (the next cases need it).
+// Resumes a process paused with SIGSTOP, however the scope is left.
+struct ResumeOnExit {
+  int pid;
+  ~ResumeOnExit() { ::kill(pid, SIGCONT); }
+};
+
+// What analytics logs when its consumer's batch failed and will be retried.
+constexpr const char* kAnalyticsRetryLog = "kafka handler failed; retrying the batch";
+
 struct RestartPostgresOnExit {
   ~RestartPostgresOnExit() {
     if (!testing::shared_postgres().running()) testing::shared_postgres().start();
@@ -449,21 +458,30 @@ TEST_CASE("Postgres restarted mid-run: clear errors meanwhile, analytics catches
   Scenario scenario(4);
   auto& [fleet, endpoint, warmup, run, total, ingest_pid, analytics_pid] = scenario;
 
-  // Analytics is consuming since the warm-up, behind ingest: it has a backlog while Postgres is down.
   scenario.wait_acknowledged(30);
+  // Analytics must have a backlog while Postgres is down, or its consumer never meets the outage (a
+  // fast machine lets it keep up with ingest). Pausing it while ingest acknowledges two more rounds of
+  // batches makes the backlog certain; the pause is far shorter than its group session timeout.
+  {
+    ResumeOnExit resume_guard{fleet.analytics.pid()};
+    ::kill(fleet.analytics.pid(), SIGSTOP);
+    const std::size_t acknowledged_at_pause = run.acknowledged();
+    REQUIRE(testing::wait_until([&] { return run.acknowledged() >= acknowledged_at_pause + 2 * kInFlightEvents; }, 30s));
+  }
   RestartPostgresOnExit restart_guard;
   auto& postgres = testing::shared_postgres();
   postgres.stop();
   const auto down_at = Clock::now();
   const std::size_t acknowledged_at_down = run.acknowledged();
   // Down for the configured time, and until both services felt it: ingest answered a call started
-  // after the stop, and analytics answered a query (its consumer fails batches meanwhile).
+  // after the stop, and analytics answered a query and its consumer failed a batch.
   const auto probes = probe_until(
       fleet.analytics.grpc_port(),
       [&] {
         bool ingest_answered = false;
         for (const auto& call : run.calls()) ingest_answered = ingest_answered || call.started >= down_at;
-        return ingest_answered && Clock::now() - down_at >= postgres_outage();
+        return ingest_answered && Clock::now() - down_at >= postgres_outage() &&
+               fleet.analytics.output().find(kAnalyticsRetryLog) != std::string::npos;
       },
       postgres_outage() + 30s);
   // The outage ends when Postgres is told to start: it serves before pg_ctl's start returns.
@@ -495,7 +513,7 @@ TEST_CASE("Postgres restarted mid-run: clear errors meanwhile, analytics catches
   CHECK(analytics_back_after <= 2 * kMargin);
   // Analytics' consumer met the outage too (its batches failed and were retried, its log says so)
   // and recovered on its own: nobody restarted anything.
-  CHECK(fleet.analytics.output().find("kafka handler failed; retrying the batch") != std::string::npos);
+  CHECK(fleet.analytics.output().find(kAnalyticsRetryLog) != std::string::npos);
   CHECK(fleet.ingest.pid() == ingest_pid);
   CHECK(fleet.analytics.pid() == analytics_pid);
 
