@@ -13,6 +13,7 @@
 #include "domain/xapi/store_statements.h"
 #include "edfleet/core/clock.h"
 #include "edfleet/core/ids.h"
+#include "transport/xapi_http.h"
 
 namespace edfleet::ingest {
 
@@ -31,14 +32,5 @@ struct XapiRouteSettings {
 
 void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core::IdGenerator& ids,
                      XapiRouteSettings settings);
-
-// Who is calling, from the gateway's headers or HTTP Basic: the tenant and principal, or an error
-// (kUnauthenticated) that says what is missing or wrong. Exposed for tests.
-struct XapiCaller {
-  std::string tenant;
-  std::string principal;
-};
-core::Result<XapiCaller> authenticate(const httplib::Request& req,
-                                      const std::map<std::string, std::string>& basic_credentials);
 
 }  // namespace edfleet::ingest

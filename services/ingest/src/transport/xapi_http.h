@@ -1,0 +1,63 @@
+// What every xAPI resource's HTTP handler shares: the xAPI headers, credentials (gateway headers or
+// HTTP Basic), the version check, JSON bodies and the mapping of domain errors to HTTP statuses with a
+// JSON error body. The Statements routes (xapi_routes.cpp) and the document resources use it alike.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "domain/xapi/formats.h"
+#include "edfleet/core/clock.h"
+#include "edfleet/core/ids.h"
+#include "edfleet/core/result.h"
+
+namespace edfleet::ingest {
+
+inline constexpr const char* kVersionHeader = "X-Experience-API-Version";
+inline constexpr const char* kConsistentHeader = "X-Experience-API-Consistent-Through";
+
+// The HTTP status of a domain error (400, 401, 403, 404, 409, 412, 413, 503; else 500).
+int http_status(core::ErrorCode code);
+
+// Answers `error` as {"error":{"code","message","field"}} with its status (and WWW-Authenticate on
+// 401, Retry-After on 503).
+void send_error(httplib::Response& res, const core::Error& error);
+
+// Who is calling, from the gateway's headers or HTTP Basic: the tenant and principal, or an error
+// (kUnauthenticated) that says what is missing or wrong.
+struct XapiCaller {
+  std::string tenant;
+  std::string principal;
+};
+core::Result<XapiCaller> authenticate(const httplib::Request& req,
+                                      const std::map<std::string, std::string>& basic_credentials);
+
+// The X-Experience-API-Version of the request: required, 1.0.x or 2.0.x.
+core::Result<xapi::Version> request_version(const httplib::Request& req);
+
+// What a handler knows about an authenticated, versioned request.
+struct XapiRequestContext {
+  XapiCaller caller;
+  xapi::Version version;
+  std::string version_text;  // the header's value, e.g. "1.0.3"
+  std::string trace_id;
+};
+
+// Sets the trace id and version headers, authenticates and checks the version. On failure answers the
+// error itself and returns nullopt.
+std::optional<XapiRequestContext> prepare_xapi_request(const httplib::Request& req, httplib::Response& res,
+                                                       const std::map<std::string, std::string>& basic_credentials,
+                                                       core::IdGenerator& ids);
+
+// Parses JSON text (at most 100 levels deep), or kInvalidArgument saying why not.
+core::Result<nlohmann::json> parse_json_text(std::string_view text);
+
+// An HTTP-date (RFC 7231), for Last-Modified.
+std::string http_date(core::Timestamp t);
+
+}  // namespace edfleet::ingest
