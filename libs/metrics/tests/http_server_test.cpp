@@ -1,5 +1,8 @@
 #include "edfleet/metrics/http_server.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <catch2/catch.hpp>
 #include <prometheus/counter.h>
 
@@ -90,4 +93,19 @@ TEST_CASE("HttpServer refuses a port that is already taken") {
   int port = first.start();
   HttpServer second("127.0.0.1", port, std::make_shared<prometheus::Registry>());
   CHECK_THROWS_AS(second.start(), std::runtime_error);
+}
+
+TEST_CASE("HttpServer queues bursts of connections: the kernel reports the raised listen backlog") {
+  HttpServer server("127.0.0.1", 0, std::make_shared<prometheus::Registry>());
+  CHECK(server.listen_backlog() == 0);
+  server.start();
+  // The kernel caps the backlog at net.core.somaxconn; httplib alone would leave it at 5.
+  int somaxconn = HttpServer::kListenBacklog;
+  if (std::FILE* f = std::fopen("/proc/sys/net/core/somaxconn", "r")) {
+    if (std::fscanf(f, "%d", &somaxconn) != 1) somaxconn = HttpServer::kListenBacklog;
+    std::fclose(f);
+  }
+  CHECK(server.listen_backlog() == std::min(HttpServer::kListenBacklog, somaxconn));
+  CHECK(server.listen_backlog() > 5);
+  server.stop();
 }

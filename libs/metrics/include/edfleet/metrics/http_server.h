@@ -39,6 +39,12 @@ class HttpServer {
   // The bound port, 0 before start().
   int port() const { return bound_port_; }
 
+  // How many connections the kernel queues for accept() (as the kernel reports it), 0 before start().
+  // httplib listens with a backlog of 5, which drops SYNs in any burst of new connections (each
+  // dropped one waits ~1 s for the retransmit); start() raises it to kListenBacklog.
+  int listen_backlog() const;
+  static constexpr int kListenBacklog = 4096;
+
  private:
   std::string host_;
   int port_;
@@ -47,6 +53,7 @@ class HttpServer {
   std::thread thread_;
   std::mutex mutex_;
   int bound_port_ = 0;
+  int listen_socket_ = -1;  // captured when httplib creates it (set_socket_options)
   bool started_ = false;
 };
 
