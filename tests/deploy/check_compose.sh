@@ -9,7 +9,7 @@ config=$(docker-compose -f docker-compose.yml config)
 for svc in ingest analytics rules summaries notify gateway; do
   grep -q "edfleet-$svc" <<<"$config" || { echo "compose: no service runs edfleet-$svc" >&2; exit 1; }
 done
-for topic in events actions insights alerts deliveries; do
+for topic in events actions insights alerts deliveries rules.repartition; do
   grep -q "edfleet.$topic.v1" <<<"$config" || { echo "compose: topic edfleet.$topic.v1 not created" >&2; exit 1; }
 done
 echo "compose: ok"

@@ -15,6 +15,8 @@ const std::vector<TopicSpec>& fleet_topics() {
          "Alerts raised by rules (and others) for people to act on."},
         {std::string(kDeliveriesTopic), 4, "edfleet.notify.v1.Delivery",
          "One record per notification delivery attempt outcome."},
+        {std::string(kRulesRepartitionTopic), 12, "edfleet.events.v1.Event",
+         "Internal to rules: events re-keyed <tenant>/<group value> for rules grouped by another field."},
     };
     std::vector<TopicSpec> all = base;
     for (const auto& topic : base) {

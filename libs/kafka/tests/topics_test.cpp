@@ -16,7 +16,7 @@ TEST_CASE("dlq_topic appends .dlq", "[topics]") {
 
 TEST_CASE("fleet_topics lists the data topics with their partitions, then one DLQ each", "[topics]") {
   const auto& topics = kafka::fleet_topics();
-  REQUIRE(topics.size() == 10);
+  REQUIRE(topics.size() == 12);
 
   struct Expected {
     std::string_view name;
@@ -29,15 +29,16 @@ TEST_CASE("fleet_topics lists the data topics with their partitions, then one DL
       {kafka::kInsightsTopic, 4, "edfleet.summaries.v1.Insight"},
       {kafka::kAlertsTopic, 4, "edfleet.notify.v1.Alert"},
       {kafka::kDeliveriesTopic, 4, "edfleet.notify.v1.Delivery"},
+      {kafka::kRulesRepartitionTopic, 12, "edfleet.events.v1.Event"},
   };
-  for (std::size_t i = 0; i < 5; ++i) {
+  for (std::size_t i = 0; i < 6; ++i) {
     INFO(expected[i].name);
     CHECK(topics[i].name == expected[i].name);
     CHECK(topics[i].partitions == expected[i].partitions);
     CHECK(topics[i].payload_type == expected[i].payload);
     CHECK_FALSE(topics[i].description.empty());
 
-    const auto& dlq = topics[i + 5];
+    const auto& dlq = topics[i + 6];
     CHECK(dlq.name == kafka::dlq_topic(expected[i].name));
     CHECK(dlq.partitions == 1);
     CHECK(dlq.payload_type == expected[i].payload);

@@ -1,6 +1,7 @@
 // edfleet-bench-rules: the rules engine's throughput per core with 10, 100 and 1,000 rules over
 // 10k, 100k and 1M keys (in-process, one thread), its memory per million keys, and the event ->
 // action latency through Kafka with the real service. One JSON object per line (WAVE 2 protocol).
+// Also the per-core cost of repartitioned rules (grouped by course over learner-keyed events).
 //
 // The rules are generated from eight templates (filters on payload and xAPI fields, sliding and
 // tumbling aggregates, absence, sequences); each pins a field to one of many values, as tenants'
@@ -34,6 +35,8 @@
 #include "edfleet/kafka/producer.h"
 #include "edfleet/rules/v1/rules.grpc.pb.h"
 #include "edfleet/testing/testing.h"
+#include "ports/repartition_publisher.h"
+#include "transport/proto_mapping.h"
 
 using namespace edfleet;
 using namespace edfleet::rules;
@@ -251,6 +254,96 @@ void bench_engine(bool quick, int only_rules, int only_keys) {
   }
 }
 
+// --- repartitioned rules -----------------------------------------------------------------------------
+
+// Rules grouped by course over learner-keyed quiz events run in two stages (README
+// "Repartitioning"): the events stage parses the record and picks the group keys, the repartitioned
+// stage parses the forwarded copy again, de-duplicates and evaluates. Both stages' CPU per event in
+// one thread (Kafka I/O excluded), against the same rules grouped by learner (one stage, one parse).
+double run_repartition(bool by_course, int rules, int keys, std::int64_t events_total) {
+  core::ManualClock clock(core::Timestamp{std::chrono::seconds{1767571200}});
+  EngineOptions options;
+  options.allowed_lateness_us = 0;
+  options.partitions = 1;
+  std::string text;
+  for (int i = 0; i < rules; ++i) {
+    const std::string v = std::to_string(i % kValues);
+    text += "rule g" + std::to_string(i) + (by_course ? " by course_id" : " by learner_id") +
+            " let n = count(quiz.submitted where quiz_id == \"q" + v + "\") over sliding 1h on quiz.submitted where quiz_id == \"q" +
+            v + "\" when n >= 3 cooldown 1h then award_badge(\"busy\")\n";
+  }
+  auto compiled = compile_text(text, "acme", 1, [](std::string_view) { return true; });
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "bench rules do not compile: %s\n", format_diagnostic(compiled.errors[0]).c_str());
+    std::exit(1);
+  }
+  std::vector<std::shared_ptr<const CompiledRule>> partitioned, repartitioned;
+  for (const auto& r : compiled.rules) (r->repartitioned ? repartitioned : partitioned).push_back(r);
+  Engine events_stage(options, clock);
+  Engine grouped_stage(options, clock);
+  events_stage.set_rules(std::make_shared<RuleSet>(partitioned));
+  auto forwarding = std::make_shared<RuleSet>(repartitioned);
+  grouped_stage.set_rules(forwarding);
+  std::mt19937_64 rng(42);
+  std::vector<Action> actions;
+  std::int64_t t = clock.now().time_since_epoch().count() / 1'000'000;
+  double seconds = 0;
+  std::int64_t done = 0;
+  constexpr std::int64_t kChunk = 50'000;
+  while (done < events_total) {
+    std::vector<std::string> chunk;
+    const std::int64_t n = std::min(kChunk, events_total - done);
+    for (std::int64_t i = 0; i < n; ++i) {
+      events::v1::Event e;
+      char id[40];
+      std::snprintf(id, sizeof id, "%08x-0000-4000-8000-%012llx", 9, static_cast<unsigned long long>(done + i));
+      e.set_id(id);
+      e.set_tenant("acme");
+      e.set_type("quiz.submitted");
+      e.set_source("bench");
+      e.mutable_subject()->set_learner_id("learner-" + std::to_string(rng() % static_cast<std::uint64_t>(keys)));
+      e.mutable_subject()->set_course_id("course-" + std::to_string(rng() % 1000));
+      e.mutable_occurred_at()->set_seconds(++t);
+      e.mutable_quiz_submission()->set_quiz_id("q" + std::to_string(rng() % kValues));
+      e.mutable_quiz_submission()->set_score(static_cast<double>(rng() % 11));
+      chunk.push_back(e.SerializeAsString());
+    }
+    const double started = thread_cpu_seconds();
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      auto event = parse_event(chunk[i]);
+      clock.set(event->occurred_at);
+      events_stage.process(0, *event, actions);
+      const std::int64_t offset = done + static_cast<std::int64_t>(i);
+      for (auto& [group, value] : forwarding->group_keys(*event)) {
+        RepartitionRecord record{event->tenant + "/" + value, group, 0, offset, chunk[i]};
+        auto forwarded = parse_event(record.event);
+        if (grouped_stage.accept_source(0, record.source_partition, record.source_offset, record.group)) {
+          grouped_stage.process(0, *forwarded, actions, field_id(record.group));
+        }
+      }
+      if (actions.size() > 4096) actions.clear();
+    }
+    seconds += thread_cpu_seconds() - started;
+    done += n;
+  }
+  return static_cast<double>(events_total) / seconds;
+}
+
+void bench_repartition(bool quick) {
+  const int rules = 100;
+  const int keys = 10'000;
+  const std::int64_t events = quick ? 50'000 : 300'000;
+  std::vector<double> one, two;
+  for (int r = 0; r < (quick ? 1 : 3); ++r) {
+    one.push_back(run_repartition(false, rules, keys, events));
+    two.push_back(run_repartition(true, rules, keys, events));
+  }
+  const std::string name = "100 rules x 10k learners, quiz events parsed from protobuf";
+  emit(name, "events/s per core, grouped by learner (one stage)", std::round(median(one)), "events/s", "", std::nullopt);
+  emit(name, "events/s per core, grouped by course (repartitioned, both stages)", std::round(median(two)), "events/s", "",
+       std::nullopt);
+}
+
 // --- event -> action latency through Kafka with the real service -------------------------------
 
 void bench_latency(bool quick) {
@@ -265,13 +358,16 @@ void bench_latency(bool quick) {
                                    {"EDFLEET_RULES_LOG_LEVEL", "warn"}});
   auto stub = v1::RulesService::NewStub(
       ::grpc::CreateChannel("127.0.0.1:" + std::to_string(service.grpc_port()), ::grpc::InsecureChannelCredentials()));
-  // 100 rules like a tenant's, plus the one every measured event fires.
-  for (int i = 0; i <= 100; ++i) {
+  // 100 rules like a tenant's, plus the one every measured event fires, plus a repartitioned one
+  // (per course over learner-keyed events) that every measured event fires too.
+  for (int i = 0; i <= 101; ++i) {
     ::grpc::ClientContext context;
     edfleet::grpc::set_caller(context, "acme");
     v1::CreateRuleRequest request;
-    request.set_source(i == 100 ? "rule every_call on ops.ib_call_logged where reason == \"bench\" then raise_alert(\"call\", \"low\")"
-                                : rule_text(i));
+    request.set_source(i == 100   ? "rule every_call on ops.ib_call_logged where reason == \"bench\" then raise_alert(\"call\", \"low\")"
+                       : i == 101 ? "rule every_course by course_id on ops.ib_call_logged where reason == \"bench\" cooldown 1ms "
+                                    "then raise_alert(\"course_call\", \"low\")"
+                                  : rule_text(i));
     request.set_enabled(true);
     v1::Rule rule;
     auto status = stub->CreateRule(&context, request, &rule);
@@ -287,7 +383,7 @@ void bench_latency(bool quick) {
   kafka::Producer producer(config);
   rules::KafkaTopicScanner actions(broker.bootstrap_servers(), std::string(kafka::kActionsTopic));
   int sequence = 0;
-  auto make = [&](const std::string& learner) {
+  auto make = [&](const std::string& learner, const std::string& course) {
     events::v1::Event e;
     char id[40];
     std::snprintf(id, sizeof id, "%08x-0000-4000-8000-%012x", 0xbe, sequence++);
@@ -296,6 +392,7 @@ void bench_latency(bool quick) {
     e.set_type("ops.ib_call_logged");
     e.set_source("bench");
     e.mutable_subject()->set_learner_id(learner);
+    e.mutable_subject()->set_course_id(course);
     const auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     e.mutable_occurred_at()->set_seconds(now / 1'000'000);
     e.mutable_occurred_at()->set_nanos(static_cast<int>(now % 1'000'000) * 1000);
@@ -309,7 +406,7 @@ void bench_latency(bool quick) {
     return n;
   };
   if (!testing::wait_until([&] {
-        producer.produce_and_wait({make("warmup")}, 5s);
+        producer.produce_and_wait({make("warmup", "warmup")}, 5s);
         return count_actions() > 0;
       }, 60s)) {
     std::fprintf(stderr, "the rules service never fired\n");
@@ -324,34 +421,46 @@ void bench_latency(bool quick) {
   int sent = 0;
   for (int tick = 0; tick < rate * seconds / 100; ++tick) {
     std::vector<kafka::OutgoingMessage> batch;
-    for (int i = 0; i < 100; ++i) batch.push_back(make("learner-" + std::to_string((sent + i) % 1000)));
+    // Each course once per batch: the repartitioned rule's 1 ms cooldown suppresses nothing.
+    for (int i = 0; i < 100; ++i) {
+      batch.push_back(make("learner-" + std::to_string((sent + i) % 1000), "course-" + std::to_string(i)));
+    }
     for (auto& m : batch) producer.produce(std::move(m), [](const kafka::DeliveryReport&) {});
     sent += 100;
     std::this_thread::sleep_until(start + std::chrono::microseconds(static_cast<std::int64_t>(sent) * 1'000'000 / rate));
   }
   producer.flush(10s);
-  testing::wait_until([&] { return count_actions() >= before + static_cast<std::uint64_t>(sent); }, 60s);
+  testing::wait_until([&] { return count_actions() >= before + 2 * static_cast<std::uint64_t>(sent); }, 60s);
   std::vector<double> latencies;
+  std::vector<double> grouped_latencies;
   actions.scan([&](std::int32_t, std::string_view value, std::int64_t ts_ms) {
     v1::Action a;
-    if (!a.ParseFromArray(value.data(), static_cast<int>(value.size())) || a.rule_id() != "every_call") return;
+    if (!a.ParseFromArray(value.data(), static_cast<int>(value.size()))) return;
+    if (a.rule_id() != "every_call" && a.rule_id() != "every_course") return;
     if (a.evidence().event_ids_size() == 0) return;
     const int n = static_cast<int>(std::strtol(a.evidence().event_ids(0).substr(24).c_str(), nullptr, 16));
     if (n < first_measured) return;
     const double fired_ms = static_cast<double>(a.fired_at().seconds()) * 1000.0 + a.fired_at().nanos() / 1e6;
-    if (ts_ms > 0) latencies.push_back(static_cast<double>(ts_ms) - fired_ms);
+    if (ts_ms > 0) (a.rule_id() == "every_call" ? latencies : grouped_latencies).push_back(static_cast<double>(ts_ms) - fired_ms);
   }, 30s);
   if (std::getenv("EDFLEET_BENCH_DEBUG") != nullptr) {
     for (std::size_t i = 0; i < latencies.size(); i += std::max<std::size_t>(1, latencies.size() / 40)) {
       std::fprintf(stderr, "latency[%zu] = %.1f ms\n", i, latencies[i]);
     }
   }
-  std::sort(latencies.begin(), latencies.end());
-  const double p50 = latencies.empty() ? 0 : latencies[latencies.size() / 2];
-  const double p99 = latencies.empty() ? 0 : latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
-  const std::string name = std::to_string(rate) + " events/s through Kafka, 101 rules, real service";
+  auto percentile = [](std::vector<double>& v, int p) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[std::min(v.size() - 1, v.size() * static_cast<std::size_t>(p) / 100)];
+  };
+  const double p50 = percentile(latencies, 50);
+  const double p99 = percentile(latencies, 99);
+  const std::string name = std::to_string(rate) + " events/s through Kafka, 102 rules, real service";
   emit(name, "event -> action latency p50", std::round(p50 * 10) / 10, "ms", "", std::nullopt);
   emit(name, "event -> action latency p99", std::round(p99 * 10) / 10, "ms", "<= 100", p99 <= 100);
+  const double g50 = percentile(grouped_latencies, 50);
+  const double g99 = percentile(grouped_latencies, 99);
+  emit(name, "event -> action latency p50, repartitioned rule", std::round(g50 * 10) / 10, "ms", "", std::nullopt);
+  emit(name, "event -> action latency p99, repartitioned rule", std::round(g99 * 10) / 10, "ms", "<= 100", g99 <= 100);
   service.kill(SIGTERM);
   service.wait();
 }
@@ -380,6 +489,7 @@ int main(int argc, char** argv) {
     }
   }
   if (engine) bench_engine(quick, only_rules, only_keys);
+  if (engine && only_rules == 0) bench_repartition(quick);
   if (latency) bench_latency(quick);
   return 0;
 }

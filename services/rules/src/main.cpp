@@ -33,6 +33,7 @@ struct Settings {
   edfleet::kafka::ConsumerSettings consumer{std::string(edfleet::kafka::kEventsTopic), "edfleet-rules", 500,
                                             std::chrono::milliseconds(10), std::chrono::milliseconds(10)};
   std::string actions_topic{edfleet::kafka::kActionsTopic};
+  std::string repartition_topic{edfleet::kafka::kRulesRepartitionTopic};
   std::chrono::milliseconds allowed_lateness{5000};
   std::chrono::milliseconds idle_timeout{1000};
   std::chrono::milliseconds tick{250};
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
       [&](core::ConfigSpec& spec) {
         s.consumer.bind(spec, "rules", "the events topic the rules run over");
         spec.bind("rules.actions_topic", s.actions_topic, "where actions are published");
+        spec.bind("rules.repartition_topic", s.repartition_topic,
+                  "internal topic re-keying events by group value for rules grouped by another field");
         spec.bind("rules.allowed_lateness", s.allowed_lateness, "how far behind the newest event time an event may be");
         spec.bind("rules.idle_timeout", s.idle_timeout, "a partition quiet this long follows the wall clock");
         spec.bind("rules.tick", s.tick, "timer / checkpoint period for quiet partitions");
@@ -120,16 +123,31 @@ int main(int argc, char** argv) {
         auto& producer = host.make<kafka::Producer>(producer_config);
         auto& publisher = host.make<KafkaActionPublisher>(producer, s.actions_topic, s.publish_timeout);
         auto& scanner = host.make<KafkaTopicScanner>(common.kafka_bootstrap_servers, s.consumer.topic);
+        auto& forward = host.make<KafkaRepartitionPublisher>(producer, s.repartition_topic, s.publish_timeout);
 
+        // Two stages, each with its own engine, consumer group, ticker and checkpoints (README
+        // "Repartitioning"): the events stage forwards events for the repartitioned rules.
         auto& engine = host.make<Engine>(engine_options, clock);
         RunnerOptions runner;
         runner.topic = s.consumer.topic;
         runner.tick = s.tick;
         runner.idle_timeout = s.idle_timeout;
         runner.refresh = s.refresh_interval;
+        runner.stage = RuleStage::kPartitioned;
         auto& consumer = host.make<EventsConsumer>(engine, store, publisher, repository, zone_check, runner, clock,
-                                                   host.registry().get());
+                                                   host.registry().get(), &forward);
         consumer.refresh_rules();  // the rules are in place before the first partition is assigned
+
+        EngineOptions grouped_options = engine_options;
+        if (const auto* repartition = kafka::find_topic(s.repartition_topic)) grouped_options.partitions = repartition->partitions;
+        auto& grouped_engine = host.make<Engine>(grouped_options, clock);
+        RunnerOptions grouped_runner = runner;
+        grouped_runner.topic = s.repartition_topic;
+        grouped_runner.stage = RuleStage::kRepartitioned;
+        grouped_runner.metric_stage = "repartitioned";
+        auto& grouped = host.make<EventsConsumer>(grouped_engine, store, publisher, repository, zone_check,
+                                                  grouped_runner, clock, host.registry().get());
+        grouped.refresh_rules();
 
         auto& handler = host.make<RulesServiceHandler>(
             repository, zone_check,
@@ -143,11 +161,19 @@ int main(int argc, char** argv) {
             s.consumer.consumer_config(common.kafka_bootstrap_servers, "edfleet-rules", host.registry().get());
         consumer_config.session_timeout = std::chrono::milliseconds(3000);
         auto& loop = host.make<kafka::ConsumerLoop>(consumer_config, consumer, producer);
+        auto grouped_config = consumer_config;
+        grouped_config.topics = {s.repartition_topic};
+        grouped_config.group_id = s.consumer.consumer_group + ".repartition";
+        auto& grouped_loop = host.make<kafka::ConsumerLoop>(grouped_config, grouped, producer);
         host.add_background([&loop] { loop.run(); }, [&loop] { loop.stop(); }, "events-consumer");
         host.add_background([&consumer] { consumer.run(); }, [&consumer] { consumer.stop(); }, "rules-ticker");
+        host.add_background([&grouped_loop] { grouped_loop.run(); }, [&grouped_loop] { grouped_loop.stop(); },
+                            "repartition-consumer");
+        host.add_background([&grouped] { grouped.run(); }, [&grouped] { grouped.stop(); }, "repartition-ticker");
         host.on_shutdown([&producer] { producer.flush(std::chrono::seconds(5)); });
 
         core::log::info("rules wired", {{"topic", s.consumer.topic}, {"actions_topic", s.actions_topic},
+                                        {"repartition_topic", s.repartition_topic},
                                         {"consumer_group", s.consumer.consumer_group}, {"postgres", pool.target()},
                                         {"rules_revision", consumer.rules_revision()}});
       });

@@ -105,10 +105,10 @@ TEST_CASE("triggers, keys and partitions") {
   CHECK(first_error("rule a then award_badge(\"x\")") ==
         "rule a never fires: give it a trigger (on, absent, sequence or every)");
   CHECK(first_error("rule Bad on quiz.submitted then award_badge(\"x\")").starts_with("the rule id \"Bad\" must start"));
-  CHECK(first_error("rule a by tutor_id let n = count(quiz.submitted) over 1d on quiz.submitted when n > 1 "
-                    "then award_badge(\"x\")")
-            .starts_with("this rule keeps state by tutor_id, but quiz.submitted events are spread over partitions by "
-                         "learner_id"));
+  CHECK(first_error("rule a by id let n = count(quiz.submitted) over 1d on quiz.submitted when n > 1 "
+                    "then award_badge(\"x\")") ==
+        "cannot group by id: every event has its own id, so no window, timer or sequence would ever see two events; "
+        "group by a subject or payload field (e.g. by course_id)");
   CHECK(first_error("rule a let n = count(ops.supply_demand_update) over 1d on ops.supply_demand_update when n > 1 "
                     "then award_badge(\"x\")") == "rule a keeps state per key, so it needs `by <field>` (e.g. by learner_id)");
   CHECK(first_error("rule a by subject_area absent xapi.statement for 1h then award_badge(\"x\")") ==
@@ -146,4 +146,39 @@ TEST_CASE("several errors are reported at once, in order") {
   auto e = errors("rule a on quiz.submitted where scor > 1 then award(\"x\")");
   REQUIRE(e.size() == 2);
   CHECK(e[0].column < e[1].column);
+}
+
+namespace {
+bool repartitioned(const std::string& text) {
+  auto r = compile_text(text, "acme", 1, kZones);
+  INFO((r.errors.empty() ? std::string() : format_diagnostic(r.errors[0])));
+  REQUIRE(r.ok());
+  return r.rules.at(0)->repartitioned;
+}
+}  // namespace
+
+TEST_CASE("grouping by a field the events are not partitioned by plans a repartitioned rule") {
+  // Per course / per tutor over learner-keyed events, per subject area over events keyed by event id.
+  CHECK(repartitioned("rule a by course_id let n = count(quiz.submitted) over 1d on quiz.submitted when n > 1 "
+                      "then award_badge(\"x\")"));
+  CHECK(repartitioned("rule a by tutor_id let r = avg(ops.session_completed, rating) over 7d "
+                      "on ops.session_completed when r < 3 then raise_alert(\"tutor_rating\", \"low\")"));
+  CHECK(repartitioned("rule a by subject_area let open = sum(ops.supply_demand_update, open_requests) over 1h "
+                      "on ops.supply_demand_update when open > 10 then raise_alert(\"demand\", \"low\")"));
+  CHECK(repartitioned("rule a by tutor_id sequence ops.session_started not followed by ops.session_completed "
+                      "within 2h then raise_alert(\"x\", \"low\")"));
+  // A mix: one type is partitioned by the key, the other is not.
+  CHECK(repartitioned("rule a by tutor_id let s = count(ops.session_started) over 1d "
+                      "let t = sum(ops.tutor_availability_updated, available_slots) over 1d "
+                      "on ops.session_started when s > t then raise_alert(\"x\", \"low\")"));
+  // Partitioned by the key, or stateless: the events stage runs it.
+  CHECK_FALSE(repartitioned("rule a by learner_id let n = count(quiz.submitted) over 1d on quiz.submitted "
+                            "when n > 1 then award_badge(\"x\")"));
+  CHECK_FALSE(repartitioned("rule a by tutor_id let n = count(ops.tutor_availability_updated) over 1d "
+                            "on ops.tutor_availability_updated when n > 1 then award_badge(\"x\")"));
+  CHECK_FALSE(repartitioned("rule a on ops.supply_demand_update where available_tutors < open_requests "
+                            "once per subject_area per 1h then raise_alert(\"gap\", \"medium\")"));
+  // Still refused: a field some event type lacks, a flag, the event id.
+  CHECK(first_error("rule a by subject_area let n = count(xapi.statement) over 1d on xapi.statement when n > 1 "
+                    "then award_badge(\"x\")") == "xapi.statement events have no field \"subject_area\" to group by");
 }

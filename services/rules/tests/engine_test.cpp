@@ -7,6 +7,7 @@
 #include "adapters/zoneinfo_time_zones.h"
 #include "domain/engine.h"
 #include "edfleet/core/time_format.h"
+#include "test_support.h"
 
 using namespace edfleet;
 using namespace edfleet::rules;
@@ -14,13 +15,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-core::Timestamp at(const char* text) { return *core::parse_rfc3339(text); }
-
-std::string uuid(int n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012d", n);
-  return buf;
-}
+using testing::at;
+using testing::uuid;
 
 struct Harness {
   core::ManualClock clock{at("2026-11-02T00:00:00Z")};

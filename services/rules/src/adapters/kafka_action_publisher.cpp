@@ -31,6 +31,26 @@ void KafkaActionPublisher::publish(const std::vector<Action>& actions) {
   }
 }
 
+void KafkaRepartitionPublisher::publish(const std::vector<RepartitionRecord>& records) {
+  if (records.empty()) return;
+  std::vector<kafka::OutgoingMessage> messages;
+  messages.reserve(records.size());
+  for (const auto& r : records) {
+    kafka::OutgoingMessage m;
+    m.topic = topic_;
+    m.key = r.key;
+    m.value = r.event;
+    m.headers = {{std::string(kGroupHeader), r.group},
+                 {std::string(kSourcePartitionHeader), std::to_string(r.source_partition)},
+                 {std::string(kSourceOffsetHeader), std::to_string(r.source_offset)}};
+    messages.push_back(std::move(m));
+  }
+  const auto reports = producer_.produce_and_wait(std::move(messages), timeout_);
+  for (const auto& r : reports) {
+    if (!r.ok) throw std::runtime_error("could not forward events to " + topic_ + ": " + r.error);
+  }
+}
+
 std::uint64_t KafkaTopicScanner::scan(const std::function<void(std::int32_t, std::string_view)>& record,
                                       std::chrono::milliseconds timeout) const {
   return scan([&](std::int32_t partition, std::string_view value, std::int64_t) { record(partition, value); }, timeout);

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "edfleet/kafka/producer.h"
 #include "ports/action_publisher.h"
+#include "ports/repartition_publisher.h"
 
 namespace edfleet::rules {
 
@@ -15,6 +17,26 @@ class KafkaActionPublisher final : public ActionPublisher {
   KafkaActionPublisher(kafka::Producer& producer, std::string topic, std::chrono::milliseconds timeout)
       : producer_(producer), topic_(std::move(topic)), timeout_(timeout) {}
   void publish(const std::vector<Action>& actions) override;
+
+ private:
+  kafka::Producer& producer_;
+  std::string topic_;
+  std::chrono::milliseconds timeout_;
+};
+
+// Header names of a repartition record (edfleet.rules.repartition.v1): the record value is the
+// original edfleet.events.v1.Event, these carry its rule scope and where it was read.
+inline constexpr std::string_view kGroupHeader = "x-edfleet-rules-group";
+inline constexpr std::string_view kSourcePartitionHeader = "x-edfleet-source-partition";
+inline constexpr std::string_view kSourceOffsetHeader = "x-edfleet-source-offset";
+
+// KafkaRepartitionPublisher: forwarded events on edfleet.rules.repartition.v1, keyed
+// "<tenant>/<group value>", the original event bytes as the value and the scope in headers.
+class KafkaRepartitionPublisher final : public RepartitionPublisher {
+ public:
+  KafkaRepartitionPublisher(kafka::Producer& producer, std::string topic, std::chrono::milliseconds timeout)
+      : producer_(producer), topic_(std::move(topic)), timeout_(timeout) {}
+  void publish(const std::vector<RepartitionRecord>& records) override;
 
  private:
   kafka::Producer& producer_;

@@ -1,5 +1,6 @@
-// Backtest: runs rules over recorded events with a clock driven by event time, in a fresh engine
-// whose actions are only collected (nothing is published).
+// Backtest: runs rules over recorded events with a clock driven by event time, in fresh engines
+// whose actions are only collected (nothing is published). Repartitioned rules run in a second
+// engine that sees every event in one partition, as the repartitioned stage would.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,8 @@ class Backtest {
  private:
   core::ManualClock clock_;
   Engine engine_;
+  Engine grouped_;
+  std::shared_ptr<const RuleSet> grouped_rules_;
   std::string tenant_;
   std::int64_t from_us_ = 0;
   std::int64_t warm_from_us_ = 0;

@@ -408,6 +408,11 @@ class Compiler {
     }
     if (rule_.by.empty()) return;
     rule_.by_field = field_id(rule_.by);
+    if (stateful() && rule_.by == "id") {
+      error(ast_.by_pos, "cannot group by id: every event has its own id, so no window, timer or sequence "
+                         "would ever see two events; group by a subject or payload field (e.g. by course_id)");
+      return;
+    }
     for (const auto& [t, pos] : types) {
       const auto* f = find_field(*t, rule_.by);
       if (f == nullptr) {
@@ -420,18 +425,12 @@ class Compiler {
   }
 
   // Per-key state (windows, timers, cooldowns) is kept per Kafka partition, so every event of one
-  // key must land in the same partition: the group key must be what each type is partitioned by.
+  // key must reach the same partition. When the group key is not what each type is partitioned by,
+  // the rule runs after the repartitioning stage, which re-keys its events by the group value.
   void copartition() {
     if (!stateful() || rule_.by.empty()) return;
     for (const auto& [t, pos] : keyed_types()) {
-      if (t->partition_key == rule_.by) continue;
-      const std::string spread = t->partition_key.empty() ? "event id" : std::string(t->partition_key);
-      error(pos, "this rule keeps state by " + rule_.by + ", but " + std::string(t->type) +
-                     " events are spread over partitions by " + spread +
-                     ", so no single instance sees all of one " + rule_.by +
-                     "'s events; group by " + (t->partition_key.empty() ? "a field they are partitioned by" : spread) +
-                     ", or use a condition on each event with `once per " + rule_.by + " per <duration>`");
-      return;
+      if (t->partition_key != rule_.by) rule_.repartitioned = true;
     }
   }
 

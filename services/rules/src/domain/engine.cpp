@@ -305,6 +305,23 @@ void RuleSet::candidates(const Event& event, std::vector<std::uint32_t>& out) co
   // No duplicates: for one type a rule is either in `always` or under exactly one (field, value).
 }
 
+std::vector<std::pair<std::string, std::string>> RuleSet::group_keys(const Event& event) const {
+  std::vector<std::uint32_t> indexes;
+  candidates(event, indexes);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::uint32_t i : indexes) {
+    const CompiledRule& rule = *rules_[i];
+    if (rule.by.empty()) continue;
+    if (std::any_of(out.begin(), out.end(), [&](const auto& k) { return k.first == rule.by; })) continue;
+    const Value* v = event.get(rule.by_field);
+    if (v == nullptr || v->is_null()) continue;
+    std::string value = v->to_string();
+    if (!value.empty()) out.emplace_back(rule.by, std::move(value));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // --- engine state ------------------------------------------------------------------------------------
 
 namespace {
@@ -352,6 +369,9 @@ struct Engine::KeyState {
   std::vector<Window> wins;
   std::vector<AbsenceState> abs;
   std::vector<std::vector<Pending>> seqs;
+  // Per sequence: B events kept while an A they follow could still arrive out of order (B time at or
+  // after the watermark), so that the order of arrival does not decide what followed what.
+  std::vector<std::vector<Pending>> seconds;
   std::int64_t last_fired = kNever;
   std::int64_t fired_window = kNever;
   bool dirty = false;
@@ -381,6 +401,8 @@ struct Engine::Partition {
   std::vector<StateRow> deletes;
   std::map<std::string, std::vector<StateRow>> orphans;
   std::map<std::string, std::int64_t> schedule_meta;
+  // Repartitioned input: source partition -> last accepted (source offset, group path).
+  std::map<std::int32_t, std::pair<std::int64_t, std::string>> sources;
   bool meta_dirty = false;
 };
 
@@ -399,8 +421,21 @@ bool uses_only_tumbling(const CExpr& e, const std::vector<CAggregate>& aggs, int
   return true;
 }
 
+void encode_pending(Writer& w, const std::vector<std::vector<Pending>>& lists) {
+  w.u32(static_cast<std::uint32_t>(lists.size()));
+  for (const auto& s : lists) {
+    w.u32(static_cast<std::uint32_t>(s.size()));
+    for (const auto& p : s) {
+      w.i64(p.t);
+      w.u64(p.id.hi);
+      w.u64(p.id.lo);
+    }
+  }
+}
+
 std::string encode_key_state(const std::vector<Window>& wins, const std::vector<AbsenceState>& abs,
-                             const std::vector<std::vector<Pending>>& seqs, std::int64_t last_fired,
+                             const std::vector<std::vector<Pending>>& seqs,
+                             const std::vector<std::vector<Pending>>& seconds, std::int64_t last_fired,
                              std::int64_t fired_window) {
   Writer w;
   w.u32(static_cast<std::uint32_t>(wins.size()));
@@ -419,17 +454,10 @@ std::string encode_key_state(const std::vector<Window>& wins, const std::vector<
     w.u64(a.ref.hi);
     w.u64(a.ref.lo);
   }
-  w.u32(static_cast<std::uint32_t>(seqs.size()));
-  for (const auto& s : seqs) {
-    w.u32(static_cast<std::uint32_t>(s.size()));
-    for (const auto& p : s) {
-      w.i64(p.t);
-      w.u64(p.id.hi);
-      w.u64(p.id.lo);
-    }
-  }
+  encode_pending(w, seqs);
   w.i64(last_fired);
   w.i64(fired_window);
+  encode_pending(w, seconds);
   return std::move(w.out);
 }
 
@@ -457,8 +485,25 @@ void Engine::set_rules(std::shared_ptr<const RuleSet> rules) {
 }
 
 namespace {
+bool decode_pending(Reader& r, std::string_view blob, std::vector<std::vector<Pending>>& lists) {
+  lists.resize(r.u32());
+  if (!r.ok || lists.size() > blob.size()) return false;
+  for (auto& s : lists) {
+    const auto n = r.u32();
+    if (!r.ok || n > blob.size()) return false;
+    s.resize(n);
+    for (auto& p : s) {
+      p.t = r.i64();
+      p.id.hi = r.u64();
+      p.id.lo = r.u64();
+    }
+  }
+  return r.ok;
+}
+
 bool decode_key_state(std::string_view blob, std::vector<Window>& wins, std::vector<AbsenceState>& abs,
-                      std::vector<std::vector<Pending>>& seqs, std::int64_t& last_fired, std::int64_t& fired_window) {
+                      std::vector<std::vector<Pending>>& seqs, std::vector<std::vector<Pending>>& seconds,
+                      std::int64_t& last_fired, std::int64_t& fired_window) {
   Reader r{blob};
   wins.resize(r.u32());
   for (auto& win : wins) {
@@ -479,21 +524,12 @@ bool decode_key_state(std::string_view blob, std::vector<Window>& wins, std::vec
     a.ref.hi = r.u64();
     a.ref.lo = r.u64();
   }
-  seqs.resize(r.u32());
-  if (!r.ok || seqs.size() > blob.size()) return false;
-  for (auto& s : seqs) {
-    const auto n = r.u32();
-    if (!r.ok || n > blob.size()) return false;
-    s.resize(n);
-    for (auto& p : s) {
-      p.t = r.i64();
-      p.id.hi = r.u64();
-      p.id.lo = r.u64();
-    }
-  }
+  if (!decode_pending(r, blob, seqs)) return false;
   last_fired = r.i64();
   fired_window = r.i64();
-  return r.ok;
+  if (!r.ok) return false;
+  seconds.clear();
+  return r.at == blob.size() || decode_pending(r, blob, seconds);  // older rows end before `seconds`
 }
 }  // namespace
 
@@ -524,10 +560,11 @@ void Engine::adopt_rules(Partition& p) {
       if (auto orphan = p.orphans.find(uid); orphan != p.orphans.end()) {
         for (const auto& row : orphan->second) {
           KeyState ks;
-          if (!decode_key_state(row.blob, ks.wins, ks.abs, ks.seqs, ks.last_fired, ks.fired_window)) continue;
+          if (!decode_key_state(row.blob, ks.wins, ks.abs, ks.seqs, ks.seconds, ks.last_fired, ks.fired_window)) continue;
           ks.wins.resize(rule->aggs.size());
           ks.abs.resize(rule->absences.size());
           ks.seqs.resize(rule->sequences.size());
+          ks.seconds.resize(rule->sequences.size());
           for (std::size_t a = 0; a < ks.abs.size(); ++a) {
             if (ks.abs[a].deadline != 0) {
               p.timers.insert({ks.abs[a].deadline, rt.get(), row.key, 0, static_cast<std::uint16_t>(a), ks.abs[a].ref});
@@ -583,6 +620,14 @@ void Engine::restore_partition(std::int32_t partition, const PartitionSnapshot& 
       const auto next = r.i64();
       if (r.ok) p->schedule_meta[uid] = next;
     }
+    // Checkpoints written before repartitioning end here (nothing to read: no sources).
+    const auto sources = r.u32();
+    for (std::uint32_t i = 0; i < sources && r.ok; ++i) {
+      const auto source = static_cast<std::int32_t>(r.i64());
+      const auto offset = r.i64();
+      std::string group = r.str();
+      if (r.ok) p->sources[source] = {offset, std::move(group)};
+    }
   }
   for (const auto& row : snapshot.rows) {
     if (row.rule.starts_with("once:")) {
@@ -626,6 +671,7 @@ Engine::KeyState& Engine::key_state(Partition& p, Runtime& rt, const std::string
     it->second.wins.resize(rt.rule->aggs.size());
     it->second.abs.resize(rt.rule->absences.size());
     it->second.seqs.resize(rt.rule->sequences.size());
+    it->second.seconds.resize(rt.rule->sequences.size());
   }
   (void)p;
   return it->second;
@@ -1043,7 +1089,9 @@ void Engine::on_event(Partition& p, Runtime& rt, const Event& event, const Id128
         if (a.deadline != 0) p.timers.erase({a.deadline, &rt, key, 0, static_cast<std::uint16_t>(i), a.ref});
         a.deadline = 0;
       };
-      if (is_missing && a.deadline != 0) {
+      // Out of order (within the lateness): an X older than what armed the timer does not end the
+      // wait, and an older X (or Y) does not move the deadline earlier.
+      if (is_missing && a.deadline != 0 && t >= a.deadline - ab.within_us) {
         if (a.deadline <= t) {  // the gap was already longer than allowed: it is an absence
           const std::string why = "no " + ab.missing.text + " for " + render_duration(ab.within_us) +
                                   (ab.after ? " after " + ab.after->text : "");
@@ -1052,7 +1100,7 @@ void Engine::on_event(Partition& p, Runtime& rt, const Event& event, const Id128
         }
         disarm();
       }
-      if ((is_missing && !ab.after) || is_after) {
+      if (((is_missing && !ab.after) || is_after) && (a.deadline == 0 || t + ab.within_us > a.deadline)) {
         disarm();
         a.deadline = t + ab.within_us;
         a.ref = id;
@@ -1066,24 +1114,29 @@ void Engine::on_event(Partition& p, Runtime& rt, const Event& event, const Id128
       const bool is_second = matches(sq.second, event);
       if (!is_first && !is_second) continue;
       auto& pending = state().seqs[i];
+      auto& seconds = state().seconds[i];
+      // A B older than the watermark can no longer follow an A that is still to come (that A would be late).
+      if (p.wm != kNever) std::erase_if(seconds, [&](const Pending& b) { return b.t < p.wm; });
       const std::string why = sq.first.text + (sq.not_followed ? " not followed by " : " then ") + sq.second.text +
                               " within " + render_duration(sq.within_us);
+      bool used = false;  // a B that completed an `A then B` is not kept for a later A
       if (is_second) {
         if (!sq.not_followed) {
           auto it = std::find_if(pending.begin(), pending.end(),
                                  [&](const Pending& a) { return a.t <= t && t - a.t <= sq.within_us; });
           if (it != pending.end()) {
             const std::string first_id = it->id.str();
-            const Pending a = *it;
             pending.erase(it);
+            used = true;
             fire(p, rt, key, ks, &event, t, "seq" + std::to_string(i) + ":" + first_id + ":" + event.id, {first_id},
                  why, out);
-            (void)a;
           }
         } else {
+          // B cancels every A at or before it (a B before its A does not); an A whose deadline passed
+          // before B fires now (B came too late).
           for (auto it = pending.begin(); it != pending.end();) {
             const std::int64_t due = it->t + sq.within_us;
-            if (due < t || it->t <= t) {
+            if (it->t <= t) {
               p.timers.erase({due, &rt, key, 1, static_cast<std::uint16_t>(i), it->id});
               if (due < t) {
                 const std::string first_id = it->id.str();
@@ -1095,15 +1148,69 @@ void Engine::on_event(Partition& p, Runtime& rt, const Event& event, const Id128
             }
           }
         }
+        if (!used && seconds.size() < kMaxPending) seconds.push_back({t, id});
       }
-      if (is_first && pending.size() < kMaxPending) {
-        pending.push_back({t, id});
-        if (sq.not_followed) p.timers.insert({t + sq.within_us, &rt, key, 1, static_cast<std::uint16_t>(i), id});
+      if (is_first) {
+        // A B that arrived before this A (out of order) but happened at or after it, within D.
+        auto b = std::find_if(seconds.begin(), seconds.end(), [&](const Pending& x) {
+          return x.id != id && x.t >= t && x.t - t <= sq.within_us;
+        });
+        if (b != seconds.end()) {
+          if (!sq.not_followed) {
+            const std::string first_id = id.str();
+            const std::string second_id = b->id.str();
+            const std::int64_t second_t = b->t;
+            seconds.erase(b);
+            fire(p, rt, key, ks, nullptr, second_t, "seq" + std::to_string(i) + ":" + first_id + ":" + second_id,
+                 {second_id, first_id}, why, out);
+          }
+          // not followed by: this A was followed, nothing to wait for
+        } else if (pending.size() < kMaxPending) {
+          pending.push_back({t, id});
+          if (sq.not_followed) p.timers.insert({t + sq.within_us, &rt, key, 1, static_cast<std::uint16_t>(i), id});
+        }
       }
       if (!sq.not_followed && p.wm != kNever) {
         std::erase_if(pending, [&](const Pending& a) { return a.t + sq.within_us < p.wm; });
       }
       mark(p, rt, key, *ks);
+    }
+  } else {
+    // A late X still counts for an absence timer that has not fired (its deadline is after the
+    // watermark) when it happened after what armed it: with `after`, X came in time (disarm);
+    // without, the silence starts again from X.
+    for (std::size_t i = 0; i < rule.absences.size(); ++i) {
+      const auto& ab = rule.absences[i];
+      if (!matches(ab.missing, event)) continue;
+      auto it = rt.keys.find(key);
+      if (it == rt.keys.end()) continue;
+      auto& a = it->second.abs[i];
+      if (a.deadline == 0 || a.deadline <= p.wm || t < a.deadline - ab.within_us) continue;
+      p.timers.erase({a.deadline, &rt, key, 0, static_cast<std::uint16_t>(i), a.ref});
+      a.deadline = 0;
+      if (!ab.after) {
+        a.deadline = t + ab.within_us;
+        a.ref = id;
+        p.timers.insert({a.deadline, &rt, key, 0, static_cast<std::uint16_t>(i), id});
+      }
+      mark(p, rt, key, it->second);
+    }
+    // A late B still cancels the As it follows whose "not followed by" deadline has not passed the
+    // watermark yet (their timers have not fired): it did follow them in event time.
+    for (std::size_t i = 0; i < rule.sequences.size(); ++i) {
+      const auto& sq = rule.sequences[i];
+      if (!sq.not_followed || !matches(sq.second, event)) continue;
+      auto it = rt.keys.find(key);
+      if (it == rt.keys.end()) continue;
+      KeyState& late_ks = it->second;
+      auto& pending = late_ks.seqs[i];
+      const auto before = pending.size();
+      std::erase_if(pending, [&](const Pending& a) {
+        if (a.t > t) return false;
+        p.timers.erase({a.t + sq.within_us, &rt, key, 1, static_cast<std::uint16_t>(i), a.id});
+        return true;
+      });
+      if (pending.size() != before) mark(p, rt, key, late_ks);
     }
   }
 
@@ -1235,7 +1342,21 @@ void Engine::fire_due(Partition& p, std::vector<Action>& out) {
   }
 }
 
-void Engine::process(std::int32_t partition, const Event& event, std::vector<Action>& out) {
+bool Engine::accept_source(std::int32_t partition, std::int32_t source_partition, std::int64_t source_offset,
+                           std::string_view group) {
+  Partition& p = part(partition);
+  auto [it, inserted] = p.sources.try_emplace(source_partition, source_offset, std::string(group));
+  if (!inserted) {
+    auto& last = it->second;
+    if (source_offset < last.first || (source_offset == last.first && group <= last.second)) return false;
+    last = {source_offset, std::string(group)};
+  }
+  p.meta_dirty = true;
+  return true;
+}
+
+void Engine::process(std::int32_t partition, const Event& event, std::vector<Action>& out,
+                     std::optional<FieldId> group) {
   Partition& p = part(partition);
   ++stats_.events;
   const std::int64_t t = us(event.occurred_at);
@@ -1255,7 +1376,10 @@ void Engine::process(std::int32_t partition, const Event& event, std::vector<Act
   if (scratch_.empty()) return;
   const Id128 id = Id128::of(event.id);
   for (std::uint32_t index : scratch_) {
-    if (index < p.by_index.size()) on_event(p, *p.by_index[index], event, id, late, out);
+    if (index >= p.by_index.size()) continue;
+    Runtime& rt = *p.by_index[index];
+    if (group && rt.rule->by_field != *group) continue;  // another group field's record carries it
+    on_event(p, rt, event, id, late, out);
   }
 }
 
@@ -1290,6 +1414,12 @@ PartitionSnapshot Engine::take_checkpoint(std::int32_t partition) {
     meta.str(uid);
     meta.i64(next);
   }
+  meta.u32(static_cast<std::uint32_t>(p.sources.size()));
+  for (const auto& [source, last] : p.sources) {
+    meta.i64(source);
+    meta.i64(last.first);
+    meta.str(last.second);
+  }
   snap.meta = std::move(meta.out);
   std::set<std::pair<std::string, std::string>> seen;
   for (auto& row : p.deletes) {
@@ -1308,7 +1438,7 @@ PartitionSnapshot Engine::take_checkpoint(std::int32_t partition) {
     }
     ks->second.dirty = false;
     snap.rows.push_back({uid, key,
-                         encode_key_state(ks->second.wins, ks->second.abs, ks->second.seqs, ks->second.last_fired,
+                         encode_key_state(ks->second.wins, ks->second.abs, ks->second.seqs, ks->second.seconds, ks->second.last_fired,
                                           ks->second.fired_window),
                          false});
   }
@@ -1354,7 +1484,8 @@ std::size_t Engine::sweep(std::int32_t partition) {
         if (!rule.sequences[i].not_followed) {
           std::erase_if(ks.seqs[i], [&](const Pending& a) { return a.t + rule.sequences[i].within_us < p.wm; });
         }
-        empty = empty && ks.seqs[i].empty();
+        std::erase_if(ks.seconds[i], [&](const Pending& b) { return b.t < p.wm; });
+        empty = empty && ks.seqs[i].empty() && ks.seconds[i].empty();
       }
       if (rule.cooldown_us > 0 && ks.last_fired != kNever && ks.last_fired + rule.cooldown_us > p.wm) empty = false;
       if (rt->tumbling_agg >= 0 && ks.fired_window != kNever &&

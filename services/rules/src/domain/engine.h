@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -40,6 +41,10 @@ class RuleSet {
   const std::vector<std::shared_ptr<const CompiledRule>>& rules() const { return rules_; }
   // Indexes (into rules()) of the rules `event` may concern, without duplicates.
   void candidates(const Event& event, std::vector<std::uint32_t>& out) const;
+  // The group keys (`by` fields) of the candidate rules for which `event` has a value, as
+  // (canonical path, value) ordered by path, without duplicates: where the events stage forwards the
+  // event for the repartitioned rules.
+  std::vector<std::pair<std::string, std::string>> group_keys(const Event& event) const;
 
  private:
   struct ByType {
@@ -110,8 +115,16 @@ class Engine {
   std::vector<std::int32_t> partitions() const;
 
   // Evaluates `event` (read from `partition`), appending the actions it fires (timers that its
-  // time made due first).
-  void process(std::int32_t partition, const Event& event, std::vector<Action>& out);
+  // time made due first). With `group`, only the rules grouped by that field see it (the
+  // repartitioned stage: one record per event and group field).
+  void process(std::int32_t partition, const Event& event, std::vector<Action>& out,
+               std::optional<FieldId> group = std::nullopt);
+  // Repartitioned input: whether the record at (source partition, source offset, group path) is new
+  // to `partition`, i.e. after the last one accepted from that source partition (the events stage
+  // forwards in that order, and re-forwards a batch it retries from its start). Remembered (and
+  // checkpointed with the partition's meta) when accepted; a duplicate must be skipped.
+  bool accept_source(std::int32_t partition, std::int32_t source_partition, std::int64_t source_offset,
+                     std::string_view group);
   // Moves the partition's watermark to at least `watermark` and fires what became due.
   void advance(std::int32_t partition, core::Timestamp watermark, std::vector<Action>& out);
   // advance() to clock.now() - allowed lateness (for quiet partitions).

@@ -90,6 +90,10 @@ struct CompiledRule {
   std::vector<CPattern> on;
   std::string by;                // canonical group key path; "" = the whole tenant
   FieldId by_field = 0;
+  // Keeps state by a field that some of its events are not partitioned by (e.g. per course over
+  // learner-keyed events): evaluated in the repartitioned stage, where every event of one group
+  // value arrives in one partition (README "Repartitioning").
+  bool repartitioned = false;
   std::vector<CAggregate> aggs;
   std::optional<CExpr> when;
   std::string when_text;
@@ -120,6 +124,14 @@ void for_each_pattern(const CompiledRule& r, Fn&& fn) {
     fn(s.first);
     fn(s.second);
   }
+}
+
+// Which rules an engine runs: all of them (tests, benchmarks), the ones whose events are partitioned
+// by their group key (the events stage), or the repartitioned ones (the repartitioned stage).
+enum class RuleStage { kAll, kPartitioned, kRepartitioned };
+
+inline bool in_stage(const CompiledRule& rule, RuleStage stage) {
+  return stage == RuleStage::kAll || rule.repartitioned == (stage == RuleStage::kRepartitioned);
 }
 
 // Whether a time zone name is known (e.g. "Europe/Paris"); injected so the checker stays pure.

@@ -56,6 +56,7 @@ events::v1::Event make_event(int scope, int n) {
       break;
     default:
       e.set_type("quiz.submitted");
+      e.mutable_subject()->set_course_id("c" + std::to_string(n % 4));
       e.mutable_quiz_submission()->set_quiz_id("q" + std::to_string(n % 4));
       e.mutable_quiz_submission()->set_score(n % 10);
       e.mutable_quiz_submission()->set_max_score(10);
@@ -72,6 +73,12 @@ const char* const kRules[] = {
     R"(rule quiet by learner_id absent quiz.submitted for 30m then notify(learner_id, "nudge", [email]))",
     R"(rule daily_quizzes by learner_id let n = count(quiz.submitted) over tumbling 1d on quiz.submitted when n >= 3
          then request_insight("quiz_streak"))",
+    // Repartitioned (state per course over learner-keyed events: the cooldown), so the restart and
+    // rebalance cases cover the second stage too. With no allowed lateness here, which quiz of a
+    // course arrives first at the second stage varies between runs, so the rule has a `once` marker:
+    // its action id does not depend on the triggering event.
+    R"(rule course_day by course_id on quiz.submitted once per course_id per 1d cooldown 1d
+         then request_insight("course_activity"))",
 };
 
 class Rules {
@@ -107,12 +114,15 @@ struct Fixture {
   std::string db = testing::fresh_database("rules_it");
   std::string events_topic;
   std::string actions_topic;
+  std::string repartition_topic;
   std::string group;
 
   explicit Fixture(const std::string& name)
-      : events_topic("rules-it-events-" + name), actions_topic("rules-it-actions-" + name), group("rules-it-" + name) {
+      : events_topic("rules-it-events-" + name), actions_topic("rules-it-actions-" + name),
+        repartition_topic("rules-it-repartition-" + name), group("rules-it-" + name) {
     testing::shared_broker().create_topic(events_topic, kPartitions);
     testing::shared_broker().create_topic(actions_topic, kPartitions);
+    testing::shared_broker().create_topic(repartition_topic, kPartitions);
   }
 
   std::map<std::string, std::string> overrides;
@@ -122,6 +132,7 @@ struct Fixture {
             {"EDFLEET_RULES_KAFKA_BOOTSTRAP_SERVERS", testing::shared_broker().bootstrap_servers()},
             {"EDFLEET_RULES_RULES_TOPIC", events_topic},
             {"EDFLEET_RULES_RULES_ACTIONS_TOPIC", actions_topic},
+            {"EDFLEET_RULES_RULES_REPARTITION_TOPIC", repartition_topic},
             {"EDFLEET_RULES_RULES_CONSUMER_GROUP", group},
             {"EDFLEET_RULES_RULES_IDLE_TIMEOUT", "1h"},  // only events move the watermark here
             {"EDFLEET_RULES_RULES_REFRESH_INTERVAL", "100ms"},
@@ -137,16 +148,29 @@ struct Fixture {
   }
 
   void produce(int scope, int from, int to, std::int64_t shift_seconds = 0) const {
+    std::vector<events::v1::Event> events;
+    for (int n = from; n < to; ++n) {
+      events.push_back(make_event(scope, n));
+      events.back().mutable_occurred_at()->set_seconds(events.back().occurred_at().seconds() + shift_seconds);
+    }
+    produce(events);
+  }
+
+  // Keyed like ingest: by learner.
+  void produce(const std::vector<events::v1::Event>& events) const {
     kafka::ProducerConfig config;
     config.bootstrap_servers = testing::shared_broker().bootstrap_servers();
     kafka::Producer producer(config);
     std::vector<kafka::OutgoingMessage> messages;
-    for (int n = from; n < to; ++n) {
-      auto e = make_event(scope, n);
-      e.mutable_occurred_at()->set_seconds(e.occurred_at().seconds() + shift_seconds);
+    for (const auto& e : events) {
       messages.push_back({events_topic, e.tenant() + "/" + e.subject().learner_id(), e.SerializeAsString(), {}});
     }
     for (const auto& r : producer.produce_and_wait(std::move(messages), 15s)) REQUIRE(r.ok);
+  }
+
+  std::size_t repartitioned_records() const {
+    rules::KafkaTopicScanner scanner(testing::shared_broker().bootstrap_servers(), repartition_topic);
+    return scanner.scan([](std::int32_t, std::string_view) {}, 20s);
   }
 
   // Every action record on the topic (duplicates included).
@@ -183,11 +207,17 @@ std::set<std::string> reference_ids() {
     create_rules(rules);
     f.produce(1, 0, kEvents);
     std::set<std::string> seen;
-    // Done when the last quiet timers of the stream have fired and nothing new comes for a while.
+    // Done when the last quiet timers of the stream have fired, the repartitioned rule has fired for
+    // each of the 4 courses (its stage lags the first one), and nothing new comes for a while.
     std::size_t stable = 0;
     REQUIRE(wait_until([&] {
-      auto now = f.action_ids();
-      stable = now == seen && !now.empty() ? stable + 1 : 0;
+      std::set<std::string> now;
+      std::set<std::string> courses;
+      for (const auto& a : f.actions()) {
+        now.insert(a.id());
+        if (a.rule_id() == "course_day") courses.insert(a.key());
+      }
+      stable = now == seen && courses.size() == 4 ? stable + 1 : 0;
       seen = now;
       return stable >= 3;
     }, 60s));
@@ -245,6 +275,13 @@ TEST_CASE("exactly once across a crash and restart") {
     if (!inserted) CHECK(it->second == a.SerializeAsString());
   }
   CHECK(by_id.size() == reference.size());
+  // The repartitioned rule: one action per course (its quizzes come from every partition).
+  std::map<std::string, std::set<std::string>> course_day;
+  for (const auto& a : f.actions()) {
+    if (a.rule_id() == "course_day") course_day[a.key()].insert(a.id());
+  }
+  CHECK(course_day.size() == 4);
+  for (const auto& [course, ids] : course_day) CHECK(ids.size() == 1);
 }
 
 TEST_CASE("exactly once across a rebalance between two instances") {
@@ -409,3 +446,77 @@ TEST_CASE("absence timers fire on the wall clock when the stream is quiet") {
   CHECK(action.notify().template_() == "nudge");
   CHECK(action.evidence().explanation() == "no quiz.submitted for 1s (learner_id l2)");
 }
+
+namespace {
+// Quiz n of learner l<n % 8> in course c<n % 3>: every course has quizzes from all 8 learners, so
+// from every partition of the (learner-keyed) events topic.
+events::v1::Event course_quiz(int n) {
+  auto e = make_event(5, n);
+  e.clear_payload();
+  e.set_type("quiz.submitted");
+  e.mutable_subject()->set_course_id("c" + std::to_string(n % 3));
+  e.mutable_quiz_submission()->set_quiz_id("q" + std::to_string(n));
+  e.mutable_quiz_submission()->set_score(5);
+  e.mutable_quiz_submission()->set_max_score(10);
+  return e;
+}
+}  // namespace
+
+TEST_CASE("a per-course aggregate over learner-keyed events fires exactly once, across a restart") {
+  constexpr int kQuizzes = 48;  // 16 per course
+  Fixture f("grouped");
+  // The repartition topic merges the events partitions, whose event times interleave: allow for it.
+  f.overrides = {{"EDFLEET_RULES_RULES_ALLOWED_LATENESS", "7d"}};
+  auto service = f.start();
+  Rules rules(service->grpc_port());
+  rules.create(R"(rule busy_course by course_id let n = count(quiz.submitted) over sliding 1d on quiz.submitted
+                  when n >= 16 then raise_alert("busy_course", "low"))");
+  std::vector<events::v1::Event> quizzes;
+  std::map<std::string, std::set<std::string>> ids_by_course;
+  for (int n = 0; n < kQuizzes; ++n) {
+    quizzes.push_back(course_quiz(n));
+    ids_by_course[quizzes.back().subject().course_id()].insert(quizzes.back().id());
+  }
+  f.produce({quizzes.begin(), quizzes.begin() + kQuizzes / 2});
+  // Forwarded (at least in part) by the events stage: then crash, mid-stream.
+  REQUIRE(wait_until([&] { return f.repartitioned_records() >= kQuizzes / 4; }, 30s));
+  service->kill(SIGKILL);
+  f.produce({quizzes.begin() + kQuizzes / 2, quizzes.end() - 3});
+  service->restart();
+  // The rule evaluates the count as of each quiz's time, so the last quiz of each course (in event
+  // time) goes last: once everything before it is on the repartition topic.
+  REQUIRE(wait_until([&] { return f.repartitioned_records() >= kQuizzes - 3; }, 30s));
+  f.produce({quizzes.end() - 3, quizzes.end()});
+  auto busy = [&] {
+    std::vector<v1::Action> out;
+    for (const auto& a : f.actions()) {
+      if (a.rule_id() == "busy_course") out.push_back(a);
+    }
+    return out;
+  };
+  REQUIRE(wait_until([&] {
+    std::set<std::string> keys;
+    for (const auto& a : busy()) keys.insert(a.key());
+    return keys.size() == 3;
+  }, 60s));
+  CHECK(f.repartitioned_records() >= static_cast<std::size_t>(kQuizzes));
+  // Exactly once: one action per course; a re-published one is an exact copy.
+  std::map<std::string, std::string> by_id;
+  std::map<std::string, int> per_course;
+  for (const auto& a : busy()) {
+    auto [it, inserted] = by_id.emplace(a.id(), a.SerializeAsString());
+    if (!inserted) {
+      CHECK(it->second == a.SerializeAsString());
+      continue;
+    }
+    ++per_course[a.key()];
+    INFO(a.key());
+    // The evidence: all 16 quizzes of the course, each counted once.
+    CHECK(a.evidence().values().at("count(quiz.submitted) over sliding 1d") == 16);
+    std::set<std::string> evidence(a.evidence().event_ids().begin(), a.evidence().event_ids().end());
+    CHECK(evidence == ids_by_course[a.key()]);
+    CHECK(a.evidence().explanation() == "n >= 16 (course_id " + a.key() + ")");
+  }
+  CHECK(per_course == std::map<std::string, int>{{"c0", 1}, {"c1", 1}, {"c2", 1}});
+}
+

@@ -23,8 +23,12 @@ inline constexpr std::string_view kInsightsTopic = "edfleet.insights.v1";
 inline constexpr std::string_view kAlertsTopic = "edfleet.alerts.v1";
 inline constexpr std::string_view kDeliveriesTopic = "edfleet.deliveries.v1";
 inline constexpr std::string_view kDlqSuffix = ".dlq";
+// Internal to edfleet-rules: edfleet.events.v1 records re-keyed "<tenant>/<group value>" for rules
+// grouped by a field the events are not partitioned by (services/rules/README.md "Repartitioning").
+inline constexpr std::string_view kRulesRepartitionTopic = "edfleet.rules.repartition.v1";
 
-// Every fleet topic, the five data topics first, then their dead-letter topics (one partition each).
+// Every fleet topic, the five data topics and rules' internal repartition topic first, then their
+// dead-letter topics (one partition each).
 const std::vector<TopicSpec>& fleet_topics();
 
 // The dead-letter topic of `topic`: topic + ".dlq".
