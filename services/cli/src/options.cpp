@@ -200,7 +200,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, const core::E
   auto* keys_create_cmd = keys_cmd->add_subcommand("create", "Create a key; its secret is printed once");
   keys_create_cmd->add_option("--tenant", keys.tenant, "Tenant (required)")->type_name("TENANT")->required();
   keys_create_cmd->add_option("--name", keys.name, "What the key is for, e.g. \"ops laptop\" (required)")->type_name("NAME")->required();
-  keys_create_cmd->add_option("--role", keys.roles, "Role (repeatable; admin, operator, educator, learner, service)")
+  keys_create_cmd->add_option("--role", keys.roles, "Role (repeatable; admin, operator, educator, learner, service, lrs_reader, lrs_writer)")
       ->type_name("ROLE")
       ->required();
   auto* keys_list_cmd = keys_cmd->add_subcommand("list", "A tenant's keys (ids, names, roles; never secrets)");

@@ -11,9 +11,11 @@
 #include "domain/api_keys.h"
 #include "domain/authenticator.h"
 #include "domain/base64.h"
+#include "domain/concurrency_limit.h"
 #include "domain/cors.h"
 #include "domain/grpc_web.h"
 #include "domain/rate_limiter.h"
+#include "domain/xapi_access.h"
 #include "edfleet/core/clock.h"
 #include "edfleet/core/ids.h"
 #include "edfleet/core/log.h"
@@ -64,10 +66,13 @@ GatewaySettings::GatewaySettings() {
   stream_methods = {"/grpc.health.v1.Health/Watch", "/edfleet.notify.v1.NotifyService/StreamAlerts"};
   cors_origins = {"http://localhost:5173", "http://127.0.0.1:5173"};
   const std::string health = "/grpc.health.v1.Health/*";
+  const std::string lrs_read(kXapiReadMethod);
+  const std::string lrs_write(kXapiWriteMethod);
   roles["admin"] = {"*"};
   roles["operator"] = {"/edfleet.analytics.v1.AnalyticsService/*", "/edfleet.rules.v1.RulesService/*",
                        "/edfleet.summaries.v1.SummariesService/*", "/edfleet.notify.v1.NotifyService/*", health};
-  roles["educator"] = {"/edfleet.analytics.v1.AnalyticsService/*",
+  roles["educator"] = {lrs_read,
+                       "/edfleet.analytics.v1.AnalyticsService/*",
                        "/edfleet.summaries.v1.SummariesService/SummarizeSession",
                        "/edfleet.summaries.v1.SummariesService/GetInsight",
                        "/edfleet.summaries.v1.SummariesService/ListInsights",
@@ -80,7 +85,12 @@ GatewaySettings::GatewaySettings() {
   roles["learner"] = {"/edfleet.notify.v1.NotifyService/ListInbox", "/edfleet.notify.v1.NotifyService/MarkRead",
                       "/edfleet.notify.v1.NotifyService/GetPreferences",
                       "/edfleet.notify.v1.NotifyService/SetPreferences", health};
-  roles["service"] = {"/edfleet.ingest.v1.IngestService/*", "/edfleet.analytics.v1.AnalyticsService/*", health};
+  roles["service"] = {"/edfleet.ingest.v1.IngestService/*", "/edfleet.analytics.v1.AnalyticsService/*", lrs_read,
+                      lrs_write, health};
+  // xAPI clients (content players, LMSs, headsets): the LRS only. A writer reads too, since xAPI
+  // clients read back the state and statements they write.
+  roles["lrs_reader"] = {lrs_read};
+  roles["lrs_writer"] = {lrs_read, lrs_write};
 }
 
 void bind_settings(core::ConfigSpec& spec, GatewaySettings& s) {
@@ -89,7 +99,7 @@ void bind_settings(core::ConfigSpec& spec, GatewaySettings& s) {
   for (const auto& name : kFleetUpstreams) {
     spec.bind(name + ".address", s.upstreams[name], "host:port of edfleet-" + name + "'s gRPC port");
   }
-  spec.bind("ingest.http_address", s.ingest_http_address, "host:port of ingest's HTTP port (POST /v1/events)");
+  spec.bind("ingest.http_address", s.ingest_http_address, "host:port of ingest's HTTP port (POST /v1/events, /xapi/)");
   spec.bind("upstream.extra", s.extra_upstreams, "more upstreams: name -> host:port");
   spec.bind("upstream.default_timeout", s.default_timeout, "upstream deadline when the client sends no grpc-timeout");
   spec.bind("upstream.max_timeout", s.max_timeout, "cap on a client's grpc-timeout (stream methods excepted)");
@@ -233,7 +243,8 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
   proxy_options.max_timeout = s.max_timeout;
   proxy_options.stream_methods = s.stream_methods;
   proxy_options.max_concurrent_streams = s.max_concurrent_streams;
-  auto& proxy = host.make<GrpcWebProxy>(proxy_options, s.routes, upstreams, gate, cors, metrics,
+  auto& calls = host.make<ConcurrencyLimit>(s.max_concurrent_streams);
+  auto& proxy = host.make<GrpcWebProxy>(proxy_options, s.routes, upstreams, gate, cors, metrics, calls,
                                         core::RandomIdGenerator::instance());
 
   auto& http = host.http();
@@ -253,7 +264,7 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
   route_options.upstream_timeout = s.default_timeout;
   route_options.static_dir = s.static_dir;
   route_options.static_prefix = s.static_prefix;
-  add_http_routes(http, route_options, gate, cors, upstreams, metrics);
+  add_http_routes(http, route_options, gate, cors, upstreams, metrics, calls);
 
   auto& admin = host.make<GatewayAdminHandler>(key_service, authenticator, access);
   host.add_grpc_service(&admin, std::string(v1::GatewayAdmin::service_full_name()));

@@ -39,3 +39,17 @@ TEST_CASE("a policy refuses unknown roles and malformed patterns, naming the key
     CHECK(r.error().field == "roles.learner");
   }
 }
+
+TEST_CASE("a policy names the roles that allow a method, for refusals") {
+  auto policy = AccessPolicy::create({{"admin", {"*"}},
+                                      {"lrs_reader", {"/edfleet.xapi.Lrs/Read"}},
+                                      {"lrs_writer", {"/edfleet.xapi.Lrs/Read", "/edfleet.xapi.Lrs/Write"}},
+                                      {"service", {"/edfleet.xapi.Lrs/*"}}});
+  REQUIRE(policy.ok());
+  CHECK(policy->roles_allowing("/edfleet.xapi.Lrs/Write") == std::vector<std::string>{"admin", "service", "lrs_writer"});
+  CHECK(policy->roles_allowing("/edfleet.xapi.Lrs/Read") ==
+        std::vector<std::string>{"admin", "service", "lrs_reader", "lrs_writer"});
+  CHECK(policy->roles_allowing("/a.B/C") == std::vector<std::string>{"admin"});
+  CHECK(is_known_role("lrs_reader"));
+  CHECK_THAT(known_roles_text(), Catch::Contains("lrs_writer"));
+}

@@ -41,3 +41,15 @@ TEST_CASE("a preflight allows POST and OPTIONS and reflects the requested header
   CHECK(header(headers, "Access-Control-Allow-Headers") == "content-type, x-grpc-web, authorization, x-user-agent");
   CHECK(header(headers, "Access-Control-Max-Age") == "600");
 }
+
+TEST_CASE("xAPI preflights allow the LRS's methods; its headers are exposed") {
+  CorsPolicy cors({"*"}, std::chrono::seconds(600));
+  auto headers = cors.preflight_headers("http://localhost:5173", "authorization, x-experience-api-version, if-match",
+                                        kXapiMethods);
+  CHECK(header(headers, "Access-Control-Allow-Methods") == "GET, HEAD, PUT, POST, DELETE, OPTIONS");
+  CHECK(header(headers, "Access-Control-Allow-Headers") == "authorization, x-experience-api-version, if-match");
+  const auto exposed = header(cors.response_headers("http://localhost:5173"), "Access-Control-Expose-Headers");
+  for (const char* name : {"x-experience-api-version", "x-experience-api-consistent-through", "etag", "last-modified"}) {
+    CHECK_THAT(exposed, Catch::Contains(name));
+  }
+}

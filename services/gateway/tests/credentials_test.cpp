@@ -35,6 +35,21 @@ TEST_CASE("an API key as Basic credentials (id:secret), the xAPI convention") {
   CHECK(key.secret == kSecret);
 }
 
+TEST_CASE("the whole API key as the Basic user name or password") {
+  for (const std::string& pair : {kKey + ":", ":" + kKey, "efk_0123456789abcdef:" + kKey}) {
+    INFO(pair);
+    auto r = parse_authorization("Basic " + base64_encode(pair));
+    REQUIRE(r.ok());
+    const auto& key = std::get<ApiKeyCredential>(*r);
+    CHECK(key.id == "efk_0123456789abcdef");
+    CHECK(key.secret == kSecret);
+  }
+  // A user that names another key than the password's is refused.
+  auto other = parse_authorization("Basic " + base64_encode("efk_ffff:" + kKey));
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.error().code == edfleet::core::ErrorCode::kUnauthenticated);
+}
+
 TEST_CASE("other bearer tokens are JWTs, verified later") {
   auto r = parse_authorization("Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln");
   REQUIRE(r.ok());
@@ -44,7 +59,8 @@ TEST_CASE("other bearer tokens are JWTs, verified later") {
 TEST_CASE("malformed credentials are UNAUTHENTICATED") {
   for (const std::string& header : std::vector<std::string>{"Digest abc", "Bearer", "Bearer ", "Bearer efk_0123.short", "Bearer efk_ABC." + kSecret,
                              "Basic !!!", "Basic " + base64_encode("no-colon"),
-                             "Basic " + base64_encode("user:" + kSecret), "Basic " + base64_encode("efk_01:tiny")}) {
+                             "Basic " + base64_encode("user:" + kSecret), "Basic " + base64_encode("efk_01:tiny"),
+                             "Basic " + base64_encode(":"), "Basic " + base64_encode("user:efk_01.tiny")}) {
     INFO(header);
     auto r = parse_authorization(header);
     REQUIRE_FALSE(r.ok());

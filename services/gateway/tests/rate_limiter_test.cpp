@@ -1,6 +1,7 @@
 // Token buckets per key and per tenant, on a manual clock.
 #include <catch2/catch.hpp>
 
+#include "domain/concurrency_limit.h"
 #include "domain/rate_limiter.h"
 
 using namespace edfleet::gateway;
@@ -83,4 +84,15 @@ TEST_CASE("idle buckets are forgotten when too many are tracked") {
   for (int i = 0; i < 100; ++i) CHECK(limiter.admit("k" + std::to_string(i), "t").allowed);
   clock.advance(2s);
   for (int i = 0; i < 100; ++i) CHECK(limiter.admit("k" + std::to_string(i), "t").allowed);
+}
+
+TEST_CASE("the concurrency limit gives out at most its slots, and takes them back") {
+  ConcurrencyLimit calls(2);
+  CHECK(calls.try_acquire());
+  CHECK(calls.try_acquire());
+  CHECK_FALSE(calls.try_acquire());
+  CHECK(calls.active() == 2);  // a refusal takes nothing
+  calls.release();
+  CHECK(calls.try_acquire());
+  CHECK(calls.limit() == 2);
 }

@@ -10,6 +10,12 @@ bool is_known_role(std::string_view role) {
   return std::find(std::begin(kRoles), std::end(kRoles), role) != std::end(kRoles);
 }
 
+std::string known_roles_text() {
+  std::string out;
+  for (std::string_view role : kRoles) out += (out.empty() ? "" : ", ") + std::string(role);
+  return out;
+}
+
 bool method_matches(std::string_view pattern, std::string_view method) {
   if (pattern == "*") return true;
   if (pattern.ends_with("/*")) {
@@ -25,7 +31,7 @@ core::Result<AccessPolicy> AccessPolicy::create(const std::map<std::string, std:
   for (const auto& [role, list] : patterns) {
     const std::string field = "roles." + role;
     if (!is_known_role(role)) {
-      return core::Error::invalid("unknown role '" + role + "'; roles are admin, operator, educator, learner, service",
+      return core::Error::invalid("unknown role '" + role + "'; roles are " + known_roles_text(),
                                   field);
     }
     for (const auto& pattern : list) {
@@ -55,6 +61,14 @@ bool AccessPolicy::allows(const std::vector<std::string>& roles, std::string_vie
     }
   }
   return false;
+}
+
+std::vector<std::string> AccessPolicy::roles_allowing(std::string_view method) const {
+  std::vector<std::string> out;
+  for (std::string_view role : kRoles) {
+    if (allows({std::string(role)}, method)) out.emplace_back(role);
+  }
+  return out;
 }
 
 }  // namespace edfleet::gateway

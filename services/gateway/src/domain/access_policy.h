@@ -12,9 +12,13 @@
 
 namespace edfleet::gateway {
 
-// The roles edfleet knows. Credentials may carry others; they grant nothing.
-inline constexpr std::string_view kRoles[] = {"admin", "operator", "educator", "learner", "service"};
+// The roles edfleet knows. Credentials may carry others; they grant nothing. lrs_reader and
+// lrs_writer are for xAPI clients that only use the LRS under /xapi/ (see xapi_access.h).
+inline constexpr std::string_view kRoles[] = {"admin",   "operator",   "educator",  "learner",
+                                              "service", "lrs_reader", "lrs_writer"};
 bool is_known_role(std::string_view role);
+// "admin, operator, ...": the known roles, for error messages.
+std::string known_roles_text();
 
 class AccessPolicy {
  public:
@@ -25,6 +29,9 @@ class AccessPolicy {
 
   // True when any of `roles` allows `method`.
   bool allows(const std::vector<std::string>& roles, std::string_view method) const;
+
+  // The roles that allow `method`, in kRoles order (what a refusal tells the caller it needs).
+  std::vector<std::string> roles_allowing(std::string_view method) const;
 
  private:
   AccessPolicy() = default;

@@ -40,8 +40,7 @@ core::Result<CreatedApiKey> ApiKeyService::create(const std::string& tenant, con
   if (roles.empty()) return core::Error::invalid("a key needs at least one role", "roles");
   for (const auto& role : roles) {
     if (!is_known_role(role)) {
-      return core::Error::invalid("unknown role '" + role + "'; roles are admin, operator, educator, learner, service",
-                                  "roles");
+      return core::Error::invalid("unknown role '" + role + "'; roles are " + known_roles_text(), "roles");
     }
   }
   std::vector<std::string> unique_roles = roles;

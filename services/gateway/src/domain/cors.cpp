@@ -31,7 +31,8 @@ HeaderList CorsPolicy::response_headers(std::string_view origin) const {
           {"Vary", "Origin"}};
 }
 
-HeaderList CorsPolicy::preflight_headers(std::string_view origin, std::string_view requested_headers) const {
+HeaderList CorsPolicy::preflight_headers(std::string_view origin, std::string_view requested_headers,
+                                         std::string_view methods) const {
   if (!allows(origin)) return {};
   std::string reflected;
   std::size_t start = 0;
@@ -50,7 +51,7 @@ HeaderList CorsPolicy::preflight_headers(std::string_view origin, std::string_vi
   }
   return {{"Access-Control-Allow-Origin", std::string(origin)},
           {"Access-Control-Allow-Credentials", "true"},
-          {"Access-Control-Allow-Methods", "POST, OPTIONS"},
+          {"Access-Control-Allow-Methods", std::string(methods)},
           {"Access-Control-Allow-Headers", reflected},
           {"Access-Control-Max-Age", std::to_string(max_age_.count())},
           {"Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"}};

@@ -1,5 +1,5 @@
 // CORS for browser clients (gRPC-Web and the HTTP routes), per the Fetch standard: only configured
-// origins get CORS headers; preflights reflect the requested headers and allow POST and OPTIONS.
+// origins get CORS headers; preflights reflect the requested headers and allow the route's methods.
 #pragma once
 
 #include <chrono>
@@ -11,9 +11,15 @@
 
 namespace edfleet::gateway {
 
-// Response headers browsers may read: the gRPC status trio plus what the gateway adds.
+// Response headers browsers may read: the gRPC status trio, the xAPI LRS's headers (browser xAPI
+// clients read the version, the consistency watermark and document ETags) and what the gateway adds.
 inline constexpr std::string_view kExposedHeaders =
-    "grpc-status, grpc-message, grpc-status-details-bin, retry-after, x-edfleet-trace-id";
+    "grpc-status, grpc-message, grpc-status-details-bin, retry-after, x-edfleet-trace-id, "
+    "x-experience-api-version, x-experience-api-consistent-through, etag, last-modified, www-authenticate";
+
+// What preflights allow: gRPC-Web and /v1/events are POST; the xAPI LRS takes every method it serves.
+inline constexpr std::string_view kPostMethods = "POST, OPTIONS";
+inline constexpr std::string_view kXapiMethods = "GET, HEAD, PUT, POST, DELETE, OPTIONS";
 
 class CorsPolicy {
  public:
@@ -27,8 +33,10 @@ class CorsPolicy {
 
   // Headers for a preflight from `origin` asking for `requested_headers` (the
   // Access-Control-Request-Headers value); empty when the origin is not allowed. Requested header
-  // names are reflected, minus anything that is not a header-name token.
-  HeaderList preflight_headers(std::string_view origin, std::string_view requested_headers) const;
+  // names are reflected, minus anything that is not a header-name token. `methods` is the
+  // Access-Control-Allow-Methods value.
+  HeaderList preflight_headers(std::string_view origin, std::string_view requested_headers,
+                               std::string_view methods = kPostMethods) const;
 
  private:
   std::vector<std::string> origins_;

@@ -73,8 +73,22 @@ core::Result<Credentials> parse_authorization(std::string_view header) {
     if (!decoded) return unauthenticated("malformed Basic credentials (not base64)");
     auto colon = decoded->find(':');
     if (colon == std::string::npos) return unauthenticated("malformed Basic credentials (no ':')");
-    auto key = parse_api_key(decoded->substr(0, colon) + "." + decoded->substr(colon + 1));
-    if (!key) return unauthenticated("Basic credentials must be the API key id (efk_...) and its secret");
+    const std::string user = decoded->substr(0, colon);
+    const std::string password = decoded->substr(colon + 1);
+    // user = key id, password = secret; or the whole key as the user (empty password) or as the
+    // password (user empty or the key's id), for clients that have a single "key" field.
+    std::optional<ApiKeyCredential> key;
+    if (password.empty()) {
+      key = parse_api_key(user);
+    } else if (password.starts_with(kApiKeyPrefix)) {
+      key = parse_api_key(password);
+      if (key && !user.empty() && user != key->id) key.reset();
+    } else {
+      key = parse_api_key(user + "." + password);
+    }
+    if (!key) {
+      return unauthenticated("Basic credentials must be the API key id (efk_...) and its secret, or the whole key");
+    }
     return Credentials{*key};
   }
   return unauthenticated("unsupported Authorization scheme; use Bearer or Basic");

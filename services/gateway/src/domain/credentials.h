@@ -4,6 +4,9 @@
 // in listings) and the secret is 32 random bytes in unpadded base64url. They are accepted as
 //   Authorization: Bearer efk_<id>.<secret>
 //   Authorization: Basic base64("efk_<id>:<secret>")      (the xAPI / LRS convention)
+//   Authorization: Basic base64("efk_<id>.<secret>:")     (the whole key as the user name)
+//   Authorization: Basic base64(":efk_<id>.<secret>")     (the whole key as the password; the
+//                                                          user may also be the key's id)
 // Any other bearer token is taken for a JWT.
 #pragma once
 

@@ -63,13 +63,15 @@ struct GrpcWebProxy::Exchange {
 };
 
 GrpcWebProxy::GrpcWebProxy(ProxyOptions options, std::map<std::string, std::string> routes, Upstreams& upstreams,
-                           RequestGate& gate, const CorsPolicy& cors, GatewayMetrics& metrics, core::IdGenerator& ids)
+                           RequestGate& gate, const CorsPolicy& cors, GatewayMetrics& metrics,
+                           ConcurrencyLimit& calls, core::IdGenerator& ids)
     : options_(std::move(options)),
       routes_(std::move(routes)),
       upstreams_(upstreams),
       gate_(gate),
       cors_(cors),
       metrics_(metrics),
+      calls_limit_(calls),
       ids_(ids) {}
 
 GrpcWebProxy::~GrpcWebProxy() { stop(); }
@@ -99,7 +101,7 @@ void GrpcWebProxy::stop() {
 void GrpcWebProxy::finish(Exchange& exchange, const std::string& code) {
   if (exchange.finished.exchange(true)) return;
   if (exchange.counted) {
-    --active_;
+    calls_limit_.release();
     metrics_.active_streams().Decrement();
   }
   if (exchange.call) {
@@ -194,8 +196,7 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
     return;
   }
 
-  if (active_.fetch_add(1) >= options_.max_concurrent_streams) {
-    --active_;
+  if (!calls_limit_.try_acquire()) {
     metrics_.rejected("too_many_streams");
     refuse(::grpc::StatusCode::RESOURCE_EXHAUSTED,
            "too many concurrent calls through the gateway (limit " + std::to_string(options_.max_concurrent_streams) +

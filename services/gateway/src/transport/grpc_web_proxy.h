@@ -23,6 +23,7 @@
 
 #include <httplib.h>
 
+#include "domain/concurrency_limit.h"
 #include "domain/cors.h"
 #include "edfleet/core/ids.h"
 #include "transport/gateway_metrics.h"
@@ -52,8 +53,11 @@ struct ProxyOptions {
 
 class GrpcWebProxy {
  public:
+  // `calls` is the concurrency budget (shared with the HTTP routes); options.max_concurrent_streams
+  // only names it in refusals.
   GrpcWebProxy(ProxyOptions options, std::map<std::string, std::string> routes, Upstreams& upstreams,
-               RequestGate& gate, const CorsPolicy& cors, GatewayMetrics& metrics, core::IdGenerator& ids);
+               RequestGate& gate, const CorsPolicy& cors, GatewayMetrics& metrics, ConcurrencyLimit& calls,
+               core::IdGenerator& ids);
   ~GrpcWebProxy();
 
   // Registers the gRPC-Web route on `server` (before the server starts).
@@ -63,7 +67,7 @@ class GrpcWebProxy {
   // before the HTTP server stops (whose workers would otherwise wait on live streams).
   void stop();
 
-  int active_calls() const { return active_.load(); }
+  int active_calls() const { return calls_limit_.active(); }
 
  private:
   struct Exchange;
@@ -77,8 +81,8 @@ class GrpcWebProxy {
   RequestGate& gate_;
   const CorsPolicy& cors_;
   GatewayMetrics& metrics_;
+  ConcurrencyLimit& calls_limit_;
   core::IdGenerator& ids_;
-  std::atomic<int> active_{0};
   std::atomic<bool> stopping_{false};
   std::mutex calls_mutex_;
   std::unordered_map<UpstreamCall*, std::shared_ptr<UpstreamCall>> calls_;

@@ -30,11 +30,16 @@ std::variant<Principal, GateRefusal> RequestGate::admit(std::string_view authori
   }
   if (!policy_.allows(principal->roles, method)) {
     metrics_.rejected("permission_denied");
+    auto needed = policy_.roles_allowing(method);
+    std::string needed_text;
+    for (const auto& role : needed) needed_text += (needed_text.empty() ? "" : ", ") + role;
     return GateRefusal{core::Error{core::ErrorCode::kPermissionDenied,
                                    "the caller's roles (" + principal->roles_text() + ") do not allow " +
-                                       std::string(method),
+                                       std::string(method) + "; it needs one of the roles " +
+                                       (needed_text.empty() ? "(none is configured)" : needed_text),
                                    {}},
-                       {}};
+                       {},
+                       std::move(needed)};
   }
   return std::move(principal).value();
 }

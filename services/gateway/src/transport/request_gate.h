@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "domain/access_policy.h"
 #include "domain/authenticator.h"
@@ -18,6 +19,7 @@ namespace edfleet::gateway {
 struct GateRefusal {
   core::Error error;                          // kUnauthenticated, kPermissionDenied, kResourceExhausted, kUnavailable
   std::chrono::milliseconds retry_after{0};   // for kResourceExhausted
+  std::vector<std::string> needed_roles;      // for kPermissionDenied: the roles that allow the method
 };
 
 class RequestGate {

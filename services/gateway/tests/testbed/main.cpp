@@ -107,6 +107,8 @@ int main() {
     make_key("globex_admin", "globex", {"admin"});
     make_key("globex_service", "globex", {"service"});
     make_key("tiny_service", "tiny", {"service"});
+    make_key("acme_lrs_writer", "acme", {"lrs_writer"});  // xAPI clients (/xapi/ with HTTP Basic)
+    make_key("acme_lrs_reader", "acme", {"lrs_reader"});
     const std::string slow_key = make_key("slow_service", "acme", {"service"});
     const std::string revoked = make_key("revoked", "acme", {"admin"});
     if (!admin.revoke(revoked, "acme")) throw std::runtime_error("revoking the revoked key failed");
