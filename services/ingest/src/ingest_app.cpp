@@ -4,6 +4,7 @@
 #include "edfleet/core/log.h"
 #include "edfleet/kafka/topics.h"
 #include "transport/http_routes.h"
+#include "transport/xapi_document_routes.h"
 #include "transport/xapi_routes.h"
 
 namespace edfleet::ingest {
@@ -17,6 +18,7 @@ kafka::ProducerConfig producer_config(const service::CommonConfig& common, const
   // A record Kafka has not acknowledged when we answer "unavailable" should not arrive much later
   // anyway: give up on it at about the same time.
   out.delivery_timeout = config.kafka_timeout;
+  out.linger = config.kafka_linger;
   out.registry = &registry;
   return out;
 }
@@ -34,6 +36,7 @@ xapi::StoreSettings store_settings(const IngestConfig& config) {
   xapi::StoreSettings s;
   s.max_batch_statements = static_cast<std::size_t>(config.xapi_max_batch_statements);
   s.max_statement_bytes = static_cast<std::size_t>(config.xapi_max_statement_bytes);
+  s.max_attachment_bytes = static_cast<std::size_t>(config.xapi_max_attachment_bytes);
   s.in_flight_wait = config.in_flight_wait;
   return s;
 }
@@ -51,16 +54,23 @@ void bind_ingest_config(core::ConfigSpec& spec, IngestConfig& config) {
   spec.bind("ingest.max_http_body_bytes", config.max_http_body_bytes, "Largest HTTP request body, bytes (413 above)");
   spec.bind("ingest.max_future_skew", config.max_future_skew,
             "How far occurred_at may be ahead of ingest's clock (e.g. 24h)");
+  spec.bind("ingest.kafka_linger", config.kafka_linger,
+            "How long the Kafka producer waits to fill a batch (linger.ms): throughput against latency");
   spec.bind("ingest.kafka_timeout", config.kafka_timeout,
             "How long Publish waits for Kafka to acknowledge a batch before answering unavailable");
   spec.bind("ingest.in_flight_wait", config.in_flight_wait,
             "How long a batch waits for a concurrent batch publishing the same event ids");
+  spec.bind("ingest.http_threads", config.http_threads,
+            "HTTP worker threads; each serves one open keep-alive connection at a time");
   spec.bind("ingest.ledger_cache_entries", config.ledger_cache_entries,
             "Accepted event ids kept in memory in front of Postgres (0 disables the cache)");
   spec.bind("xapi.max_batch_statements", config.xapi_max_batch_statements,
             "Most statements in one POST /xapi/statements (413 above)");
   spec.bind("xapi.max_statement_bytes", config.xapi_max_statement_bytes,
             "Largest statement as stored (JSON text, with the LRS-set properties), bytes (413 above)");
+  spec.bind("xapi.max_attachment_bytes", config.xapi_max_attachment_bytes,
+            "Most attachment data (multipart parts) in one statements request, bytes (413 above); it travels on "
+            "the events, so keep it below Kafka's message size limit");
   spec.bind("xapi.basic_credentials", config.xapi_basic_credentials,
             "HTTP Basic credentials for direct xAPI access: user -> \"<tenant>:<password>\" (requests from the "
             "gateway carry X-Edfleet-Tenant instead)");
@@ -72,7 +82,13 @@ core::Result<void> validate(const IngestConfig& config, const service::CommonCon
   if (config.max_http_body_bytes < 1) return core::Error::invalid("must be at least 1", "ingest.max_http_body_bytes");
   if (config.max_future_skew.count() < 0) return core::Error::invalid("must not be negative", "ingest.max_future_skew");
   if (config.kafka_timeout.count() < 1) return core::Error::invalid("must be positive", "ingest.kafka_timeout");
+  if (config.kafka_linger.count() < 0 || config.kafka_linger.count() > 1000) {
+    return core::Error::invalid("must be between 0 and 1s", "ingest.kafka_linger");
+  }
   if (config.in_flight_wait.count() < 0) return core::Error::invalid("must not be negative", "ingest.in_flight_wait");
+  if (config.http_threads < 1 || config.http_threads > 4096) {
+    return core::Error::invalid("must be between 1 and 4096", "ingest.http_threads");
+  }
   if (config.ledger_cache_entries < 0) {
     return core::Error::invalid("must not be negative", "ingest.ledger_cache_entries");
   }
@@ -81,6 +97,9 @@ core::Result<void> validate(const IngestConfig& config, const service::CommonCon
   }
   if (config.xapi_max_statement_bytes < 1) {
     return core::Error::invalid("must be at least 1", "xapi.max_statement_bytes");
+  }
+  if (config.xapi_max_attachment_bytes < 0) {
+    return core::Error::invalid("must not be negative", "xapi.max_attachment_bytes");
   }
   for (const auto& [user, value] : config.xapi_basic_credentials) {
     const auto colon = value.find(':');
@@ -116,8 +135,11 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
       grpc_(handler_),
       ids_(ids),
       consistency_(clock),
-      statements_(publisher_, ledger_, xapi_encoder_, clock, ids, store_settings(config), &consistency_),
+      statements_(publisher_, ledger_, xapi_encoder_, clock, ids, store_settings(config), &consistency_, &jws_),
       statement_store_(pool_),
+      document_store_(pool_),
+      xapi_catalog_(pool_),
+      documents_(document_store_, clock),
       materialiser_(statement_store_, consistency_, xapi::StoreSettings{}.source) {
   kafka::ConsumerConfig consumer;
   consumer.bootstrap_servers = common.kafka_bootstrap_servers;
@@ -136,12 +158,21 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
 }
 
 void IngestApp::add_http_routes(httplib::Server& server) {
+  // httplib's defaults (8 workers, a connection closed after 5 requests) made 16 keep-alive clients
+  // queue for a worker and reconnect every 5 requests (measured by edfleet-bench-xapi).
+  const auto workers = static_cast<std::size_t>(config_.http_threads);
+  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  server.set_keep_alive_max_count(10000);
   edfleet::ingest::add_http_routes(server, handler_, static_cast<std::size_t>(config_.max_http_body_bytes));
   XapiRouteSettings xapi_settings;
   xapi_settings.basic_credentials = config_.xapi_basic_credentials;
   xapi_settings.consistent_through = [this] { return consistency_.consistent_through(); };
   xapi_settings.reader = &statement_store_;
   add_xapi_routes(server, statements_, ids_, std::move(xapi_settings));
+  XapiDocumentRouteSettings document_settings;
+  document_settings.basic_credentials = config_.xapi_basic_credentials;
+  document_settings.catalog = &xapi_catalog_;
+  add_xapi_document_routes(server, documents_, ids_, std::move(document_settings));
 }
 
 IngestApp::~IngestApp() {

@@ -65,7 +65,8 @@ TEST_CASE("mbox and mbox_sha1sum formats", "[xapi][formats]") {
   CHECK_FALSE(is_mailto_iri("mailto:ada"));
   CHECK_FALSE(is_mailto_iri("mailto:@example.com"));
   CHECK_FALSE(is_mailto_iri("mailto:a@b@c"));
-  CHECK_FALSE(is_mailto_iri("MAILTO:ada@example.com"));
+  CHECK(is_mailto_iri("MAILTO:ada@example.com"));  // schemes are case-insensitive (RFC 3986 3.1)
+  CHECK_FALSE(is_mailto_iri("mailbox:ada@example.com"));
   CHECK(is_sha1_hex("ebd31e95054c018b10727ccffd2ef2ec3a016ee9"));
   CHECK(is_sha1_hex("EBD31E95054C018B10727CCFFD2EF2EC3A016EE9"));
   CHECK_FALSE(is_sha1_hex("ebd31e95054c018b10727ccffd2ef2ec3a016ee"));
@@ -84,18 +85,32 @@ TEST_CASE("timestamps: 1.0.3 takes ISO 8601, 2.0 requires RFC 3339, both normali
   CHECK(parse_timestamp("2013-05-18T05:32:34.804", Version::k1_0) == utc);
   CHECK_FALSE(parse_timestamp("2013-05-18T07:32:34.804+0200", Version::k2_0));
   CHECK_FALSE(parse_timestamp("2013-05-18T05:32:34.804", Version::k2_0));
+  // ISO 8601 basic format and reduced accuracy (1.0.3 only).
+  CHECK(parse_timestamp("20130518T073234,804+0200", Version::k1_0) == utc);
+  CHECK(parse_timestamp("2013-05-18T05:32Z", Version::k1_0) == utc - std::chrono::milliseconds(34804));
+  CHECK_FALSE(parse_timestamp("20130518T053234.804Z", Version::k2_0));
+  CHECK_FALSE(parse_timestamp("2013-05-18T05:32Z", Version::k2_0));
   // RFC 3339 allows lowercase t / z.
   CHECK(parse_timestamp("2013-05-18t05:32:34.804z", Version::k2_0) == utc);
   // Sub-millisecond precision is kept (to microseconds).
   CHECK(parse_timestamp("2013-05-18T05:32:34.804123Z", Version::k2_0) == utc + std::chrono::microseconds(123));
   for (const char* bad : {"", "2013-05-18", "2013-05-18 05:32:34Z", "2013-13-18T05:32:34Z", "2013-02-30T05:32:34Z",
                           "2013-05-18T24:00:01Z", "2013-05-18T05:32:34.Z", "2013-05-18T05:32:34.804-00:00",
-                          "2013-05-18T05:32:34-0000", "2013-05-18T05:32:34-00", "2013-05-18T05:32Z", "05/18/2013",
+                          "2013-05-18T05:32:34-0000", "2013-05-18T05:32:34-00", "2013-05-18T05:32:Z", "05/18/2013",
                           "2013-05-18T05:32:34ZZ", "0000-01-01T00:00:00Z"}) {
     INFO(bad);
     CHECK_FALSE(parse_timestamp(bad, Version::k1_0));
     CHECK_FALSE(parse_timestamp(bad, Version::k2_0));
   }
+}
+
+TEST_CASE("durations compare to 0.01 s, otherwise as strings", "[xapi][formats]") {
+  CHECK(duration_comparison_form("PT1.504S") == "PT1.5S");
+  CHECK(duration_comparison_form("PT1,50S") == "PT1.5S");
+  CHECK(duration_comparison_form("PT1.00S") == "PT1S");
+  CHECK(duration_comparison_form("PT0.019S") == "PT0.01S");
+  CHECK(duration_comparison_form("PT1H30M") == "PT1H30M");
+  CHECK(duration_comparison_form("PT1.5H") == "PT1.5H");  // only seconds are cut
 }
 
 TEST_CASE("the LRS writes timestamps in UTC with at least milliseconds", "[xapi][formats]") {

@@ -5,21 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/xapi/statement_validation.h"
+#include "xapi_test_statements.h"
 
 using namespace edfleet::ingest::xapi;
 using nlohmann::json;
 
 namespace {
 
-const char* const kBase = R"({
-  "id": "fd41c918-b88b-4b20-a0a5-a4c32391aaa0",
-  "actor": {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.com"},
-  "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
-  "object": {"id": "https://lms.example.com/course/algebra-1", "objectType": "Activity"},
-  "timestamp": "2026-11-25T09:30:00.000Z"
-})";
-
-json base() { return json::parse(kBase); }
+json base() { return json::parse(edfleet::ingest::xapi_test::kBaseStatement); }
 
 // The base statement with the value at JSON pointer `where` replaced by (or set to) the JSON `value`.
 json set(const std::string& where, const std::string& value, json s = base()) {
@@ -100,7 +93,8 @@ TEST_CASE("statement id is a UUID", "[xapi][statement]") {
 
 TEST_CASE("version is 1.0.x or 2.0.x", "[xapi][statement]") {
   accept_both(set("/version", R"("1.0.3")"));
-  accept_both(set("/version", R"("2.0.0")"));
+  accepted(set("/version", R"("2.0.0")"), Version::k2_0);
+  rejected(set("/version", R"("2.0.0")"), "version", Version::k1_0);  // 1.0.3: MUST start with "1.0."
   reject_both(set("/version", R"("0.95")"), "version");
   reject_both(set("/version", R"("1.1.0")"), "version");
   reject_both(set("/version", "1.0"), "version");
@@ -225,7 +219,7 @@ TEST_CASE("Agent, Group and StatementRef as the object", "[xapi][object]") {
   accept_both(set("/object", kGroup));
   accept_both(set("/object", std::string(R"({"objectType": "StatementRef", "id": ")") + kRefId + "\"}"));
   // Without objectType the object is an Activity, so an Agent must say what it is.
-  reject_both(set("/object", R"({"mbox": "mailto:b@example.com"})"), "object.mbox");
+  reject_both(set("/object", R"({"mbox": "mailto:b@example.com"})"), "object.objectType");
   reject_both(set("/object", R"({"objectType": "Agent"})"), "object");
   reject_both(set("/object", R"({"objectType": "StatementRef", "id": "x"})"), "object.id");
   reject_both(set("/object", R"({"objectType": "StatementRef"})"), "object.id");

@@ -9,8 +9,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "adapters/openssl_jws_verifier.h"
 #include "domain/xapi/statement_form.h"
 #include "domain/xapi/store_statements.h"
+#include "edfleet/core/hash.h"
 #include "edfleet/core/time_format.h"
 
 using namespace edfleet;
@@ -52,8 +54,11 @@ struct FakeLedger : AcceptedEventLedger {
 };
 
 struct FakeEncoder : XapiPayloadEncoder {
-  std::string encode(std::string_view statement_json, std::string_view version) override {
-    return std::string(version) + "|" + std::string(statement_json);
+  std::string encode(std::string_view statement_json, std::string_view version,
+                     std::span<const AttachmentContent> attachments) override {
+    std::string out = std::string(version);
+    for (const auto& a : attachments) out += "#" + a.sha2;  // before '|': the statement stays parseable
+    return out + "|" + std::string(statement_json);
   }
 };
 
@@ -351,4 +356,50 @@ TEST_CASE("waiting for an in-flight statement gives up after in_flight_wait", "[
   publisher.changed.notify_all();
   a.join();
   CHECK(first->ok());
+}
+
+TEST_CASE("attachments: the data of matched parts rides on each statement's event", "[xapi][store][attachments]") {
+  FakePublisher publisher;
+  FakeLedger ledger;
+  FakeEncoder encoder;
+  core::ManualClock clock{*core::parse_rfc3339("2026-11-25T09:30:00Z")};
+  core::SequentialIdGenerator ids;
+  OpenSslJwsVerifier crypto;
+  StoreStatements store{publisher, ledger, encoder, clock, ids, StoreSettings{}, nullptr, &crypto};
+  const std::string data = "an essay";
+  const std::string sha2 = core::sha256_hex(data);
+  json with_attachment = statement();
+  with_attachment["attachments"] = {{{"usageType", "http://example.com/usage/essay"},
+                                     {"display", {{"en-US", "Essay"}}},
+                                     {"contentType", "text/plain"},
+                                     {"length", data.size()},
+                                     {"sha2", sha2}}};
+  MultipartPart part{{{"Content-Type", "text/plain"}, {"Content-Transfer-Encoding", "binary"},
+                      {"X-Experience-API-Hash", sha2}},
+                     data};
+  StoreRequest request{"acme", authority_for("acme", "key-1"), Version::k1_0, "1.0.3", std::nullopt,
+                       json::array({with_attachment, statement("8f87ccde-bb56-4c2e-ab83-44982ef22df0")}), "",
+                       true, {part}};
+  const auto r = store.execute(request);
+  REQUIRE(r.ok());
+  REQUIRE(publisher.published.size() == 2);
+  CHECK(publisher.published[0].payload.encoded.rfind("1.0.3#" + sha2 + "|", 0) == 0);
+  CHECK(publisher.published[1].payload.encoded.rfind("1.0.3|", 0) == 0);  // no attachment: no data
+  CHECK(decoded(publisher.published[0])["attachments"][0]["sha2"] == sha2);
+
+  // The same statement as application/json (no parts) is refused: it has no fileUrl.
+  request.multipart = false;
+  request.attachment_parts.clear();
+  const auto json_only = store.execute(request);
+  REQUIRE_FALSE(json_only);
+  CHECK(json_only.error().code == core::ErrorCode::kInvalidArgument);
+  CHECK(json_only.error().field == "[0].attachments[0].sha2");
+  // A part nothing refers to is refused before anything is published.
+  publisher.published.clear();
+  StoreRequest stray{"acme", authority_for("acme", "key-1"), Version::k1_0, "1.0.3", std::nullopt,
+                     statement("6c1c2d4e-0f4b-4e2a-9c1e-0a0b0c0d0e01"), "", true, {part}};
+  const auto extra = store.execute(stray);
+  REQUIRE_FALSE(extra);
+  CHECK(extra.error().message.find("matches no attachment") != std::string::npos);
+  CHECK(publisher.published.empty());
 }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 namespace edfleet::bench {
 
@@ -50,6 +51,22 @@ void clean_up_on_signals() {
 }
 
 void postgres_started() { postgres_running = true; }
+
+void tune_postgres(pg::EmbeddedPostgres& postgres) {
+  {
+    pqxx::connection connection(postgres.url());
+    pqxx::nontransaction work(connection);
+    work.exec("ALTER SYSTEM SET shared_buffers = '1GB'");
+  }
+  postgres.stop();
+  postgres.start();
+}
+
+std::int64_t env_int(const char* name, std::int64_t fallback) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return fallback;
+  return std::stoll(value);
+}
 
 Tracked::Tracked(int pid) : pid_(pid) {
   std::lock_guard lock(tracked_mutex);

@@ -3,6 +3,7 @@
 // edfleet-analytics (the real binaries, via testing::ServiceProcess), sharing one PostgreSQL.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,13 @@ class BrokerProcess {
 // thing in main(), before any other thread exists.
 void clean_up_on_signals();
 void postgres_started();   // from now on the watcher stops testing::shared_postgres()
+
+// PostgreSQL's default shared_buffers (128 MB) is a development default; a server holding millions of
+// rows' worth of tables and indexes (~1.5 GB) would be given more. 1 GB, as ALTER SYSTEM + restart.
+void tune_postgres(pg::EmbeddedPostgres& postgres);
+
+// The integer in environment variable `name`, or `fallback` when it is unset or empty.
+std::int64_t env_int(const char* name, std::int64_t fallback);
 
 // A child process the watcher kills on a signal, for as long as this object lives.
 class Tracked {

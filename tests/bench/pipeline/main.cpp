@@ -181,7 +181,7 @@ ThroughputPhase measure_throughput(const Sizes& sizes, EventFactory& factory) {
                               " B, ingest's keys and CloudEvents headers) to " + std::string(kafka::kEventsTopic) +
                               " (12 partitions), edfleet-broker";
   const double raw = median(raw_rates);
-  emit_row("(a) raw librdkafka produce, acks=all idempotent linger 2 ms, pipelined, " + with_commas(sizes.raw_records) +
+  emit_row("(a) raw librdkafka produce, acks=all idempotent linger 0 ms, pipelined, " + with_commas(sizes.raw_records) +
                payload + reps,
            "produce rate (ceiling)", raw, "events/s");
   const double raw_batches = median(raw_batch_rates);
@@ -625,24 +625,6 @@ AnalyticsPhase measure_analytics(const Sizes& sizes, EventFactory& factory, bool
   phase.ingest_rss = peak_rss_mib(ingest.pid()).value_or(0);
   phase.broker_rss = peak_rss_mib(broker.pid()).value_or(0);
   return phase;
-}
-
-// PostgreSQL's default shared_buffers (128 MB) is a development default; a server holding 10 million
-// events' worth of tables and indexes (~1.5 GB) would be given more. 1 GB, as ALTER SYSTEM + restart.
-void tune_postgres(pg::EmbeddedPostgres& postgres) {
-  {
-    pqxx::connection connection(postgres.url());
-    pqxx::nontransaction work(connection);
-    work.exec("ALTER SYSTEM SET shared_buffers = '1GB'");
-  }
-  postgres.stop();
-  postgres.start();
-}
-
-std::int64_t env_int(const char* name, std::int64_t fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  return std::stoll(value);
 }
 
 int run(int argc, char** argv) {

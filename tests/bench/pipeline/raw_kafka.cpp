@@ -33,10 +33,10 @@ RawProducer::RawProducer(const std::string& bootstrap_servers, const std::string
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", bootstrap_servers);
   set(conf, "client.id", client_id);
-  // What libs/kafka's Producer (and so ingest) sets; everything else at librdkafka's defaults.
+  // What ingest sets (ingest.kafka_linger 0 ms; libs/kafka otherwise); the rest at librdkafka defaults.
   set(conf, "enable.idempotence", "true");
   set(conf, "acks", "all");
-  set(conf, "linger.ms", "2");
+  set(conf, "linger.ms", "0");
   set(conf, "delivery.timeout.ms", "30000");
   rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque) {
     on_delivery(rk, message, opaque);

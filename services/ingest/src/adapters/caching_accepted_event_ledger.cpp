@@ -1,11 +1,14 @@
 #include "adapters/caching_accepted_event_ledger.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace edfleet::ingest {
 
 CachingAcceptedEventLedger::CachingAcceptedEventLedger(AcceptedEventLedger& inner, std::size_t capacity)
-    : inner_(inner), capacity_(capacity) {}
+    : inner_(inner), capacity_(capacity) {
+  entries_.reserve(std::min<std::size_t>(capacity, 1 << 20));
+}
 
 std::map<EventKey, std::string> CachingAcceptedEventLedger::find(std::span<const EventKey> keys) {
   std::map<EventKey, std::string> found;
@@ -53,11 +56,13 @@ void CachingAcceptedEventLedger::remember(const EventKey& key, const std::string
     recency_.splice(recency_.begin(), recency_, it->second.position);
     return;
   }
-  recency_.push_front(key);
-  entries_.emplace(key, Entry{hash, recency_.begin()});
+  const auto inserted = entries_.emplace(key, Entry{hash, {}}).first;
+  recency_.push_front(&inserted->first);
+  inserted->second.position = recency_.begin();
   while (entries_.size() > capacity_) {
-    entries_.erase(recency_.back());
+    const EventKey* oldest = recency_.back();
     recency_.pop_back();
+    entries_.erase(*oldest);
   }
 }
 

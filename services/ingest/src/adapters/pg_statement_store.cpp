@@ -45,6 +45,25 @@ FROM jsonb_to_recordset($1::jsonb) AS r(topic text, partition integer, next_offs
 ON CONFLICT (topic, partition) DO UPDATE SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset)
 )sql";
 
+// Attachment data travels hex-encoded inside the jsonb parameter (one statement for the whole batch).
+constexpr const char* kAttachmentsSql = R"sql(
+INSERT INTO xapi_attachments (tenant, sha2, content_type, length, content)
+SELECT r.tenant, r.sha2, r.content_type, length(decode(r.content, 'hex')), decode(r.content, 'hex')
+FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, sha2 text, content_type text, content text)
+ON CONFLICT (tenant, sha2) DO NOTHING
+)sql";
+
+std::string hex(std::string_view data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (const unsigned char c : data) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
 constexpr const char* kColumns =
     "statement_id::text, (extract(epoch from stored) * 1000000)::bigint, voided, statement";
 
@@ -98,7 +117,8 @@ StoredStatement to_stored(const pqxx::row& row) {
 
 PgStatementStore::PgStatementStore(pg::ConnectionPool& pool) : pool_(pool) {}
 
-void PgStatementStore::write(const std::vector<StatementRow>& rows, const std::vector<PartitionPosition>& offsets) {
+void PgStatementStore::write(const std::vector<StatementRow>& rows, const std::vector<PartitionPosition>& offsets,
+                             const std::vector<AttachmentRow>& attachments) {
   json records = json::array();
   json keys = json::array();
   json related = json::array();
@@ -132,6 +152,13 @@ void PgStatementStore::write(const std::vector<StatementRow>& rows, const std::v
       txn.exec_params(kInsertSql, records.dump());
       txn.exec_params(kVoidSql, keys.dump());
       if (!related.empty()) txn.exec_params(kRelatedSql, related.dump());
+    }
+    if (!attachments.empty()) {
+      json data = json::array();
+      for (const auto& a : attachments) {
+        data.push_back({{"tenant", a.tenant}, {"sha2", a.sha2}, {"content_type", a.content_type}, {"content", hex(a.content)}});
+      }
+      txn.exec_params(kAttachmentsSql, data.dump());
     }
     if (!offsets.empty()) txn.exec_params(kOffsetsSql, positions.dump());
     txn.commit();
@@ -181,6 +208,30 @@ std::vector<StoredStatement> PgStatementStore::query(const StatementQuery& query
     for (const auto& row : txn.exec_params(query.ascending ? ascending_sql : descending_sql, f.dump(),
                                            static_cast<std::int64_t>(query.limit + 1))) {
       out.push_back(to_stored(row));
+    }
+    return out;
+  });
+}
+
+}  // namespace edfleet::ingest
+
+namespace edfleet::ingest {
+
+std::vector<AttachmentRow> PgStatementStore::attachments(const std::string& tenant, const std::vector<std::string>& sha2s) {
+  if (sha2s.empty()) return {};
+  return pool_.with_connection([&](pqxx::connection& connection) {
+    pqxx::read_transaction txn(connection);
+    std::vector<AttachmentRow> out;
+    for (const auto& row : txn.exec_params(
+             "SELECT sha2, content_type, content FROM xapi_attachments "
+             "WHERE tenant = $1 AND sha2 IN (SELECT jsonb_array_elements_text($2::jsonb))",
+             tenant, json(sha2s).dump())) {
+      AttachmentRow a;
+      a.tenant = tenant;
+      a.sha2 = row[0].as<std::string>();
+      a.content_type = row[1].as<std::string>();
+      a.content = pqxx::binarystring(row[2]).str();
+      out.push_back(std::move(a));
     }
     return out;
   });

@@ -28,6 +28,14 @@ struct StatementRow {
   std::string statement;
 };
 
+// One attachment's raw data (migrations/0004), stored once per (tenant, sha2).
+struct AttachmentRow {
+  std::string tenant;
+  std::string sha2;          // lower-case hex
+  std::string content_type;
+  std::string content;       // the octets
+};
+
 struct PartitionPosition {
   std::string topic;
   std::int32_t partition = 0;
@@ -65,8 +73,10 @@ class PgStatementStore {
   // Inserts the rows (existing ids are left alone: redelivery is harmless), applies voiding in both
   // directions (a voiding statement marks its target; a target arriving after its voiding statement
   // is marked on insert; a voiding statement itself is never voided), and moves the offsets forward,
-  // all in one transaction. Throws on failure (the consumer retries the batch).
-  void write(const std::vector<StatementRow>& rows, const std::vector<PartitionPosition>& offsets);
+  // stores the attachment data (a sha2 already stored for the tenant is left alone), all in one
+  // transaction. Throws on failure (the consumer retries the batch).
+  void write(const std::vector<StatementRow>& rows, const std::vector<PartitionPosition>& offsets,
+             const std::vector<AttachmentRow>& attachments = {});
 
   std::optional<std::int64_t> stored_offset(const std::string& topic, std::int32_t partition);
 
@@ -75,6 +85,10 @@ class PgStatementStore {
   // Not-voided statements matching `query`, in its order, at most limit + 1 (the caller tells from
   // the extra one whether there are more).
   std::vector<StoredStatement> query(const StatementQuery& query);
+
+  // The stored attachment data of `tenant` among `sha2s` (lower-case hex), in no particular order;
+  // sha2s not stored are simply missing (e.g. attachments sent with a fileUrl only).
+  std::vector<AttachmentRow> attachments(const std::string& tenant, const std::vector<std::string>& sha2s);
 
  private:
   pg::ConnectionPool& pool_;

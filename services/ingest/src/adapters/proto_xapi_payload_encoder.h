@@ -7,7 +7,8 @@ namespace edfleet::ingest {
 
 class ProtoXapiPayloadEncoder final : public XapiPayloadEncoder {
  public:
-  std::string encode(std::string_view statement_json, std::string_view version) override;
+  std::string encode(std::string_view statement_json, std::string_view version,
+                     std::span<const AttachmentContent> attachments) override;
 };
 
 }  // namespace edfleet::ingest

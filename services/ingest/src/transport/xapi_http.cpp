@@ -3,7 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <ctime>
+#include <set>
+#include <unordered_set>
+#include <vector>
 
 #include "domain/validation.h"
 #include "domain/xapi/store_statements.h"
@@ -131,18 +135,163 @@ std::optional<XapiRequestContext> prepare_xapi_request(const httplib::Request& r
   return XapiRequestContext{std::move(caller).value(), *version, req.get_header_value(kVersionHeader), trace_id};
 }
 
-core::Result<json> parse_json_text(std::string_view text) {
-  bool too_deep = false;
-  json root = json::parse(
+namespace {
+
+// Where the parser is while it reads a body, so a duplicate key can be reported with its path. One frame per
+// open object or array; objects remember their keys (duplicates are refused: xAPI Data 2.2, "A Statement
+// MUST use each property no more than one time", and nlohmann would silently keep the last value).
+struct JsonFrame {
+  bool is_object = false;
+  std::size_t index = 0;          // arrays: the element being read
+  std::string key;                // objects: the key being read
+  std::unordered_set<std::string> keys;  // objects: every key seen so far
+};
+
+std::string frame_path(const std::vector<JsonFrame>& frames, std::size_t count) {
+  std::string path;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& f = frames[i];
+    if (f.is_object) {
+      path += path.empty() ? f.key : "." + f.key;
+    } else {
+      path += "[" + std::to_string(f.index) + "]";
+    }
+  }
+  return path;
+}
+
+}  // namespace
+
+// The first duplicate key of `text` (valid JSON known to have one), with its path. The slow path of
+// parse_json_text: it remembers every key of every open object.
+core::Error duplicate_key_error(std::string_view text) {
+  std::optional<core::Error> duplicate;
+  std::vector<JsonFrame> frames;
+  // A value inside an array is complete: the next one is the following element.
+  const auto element_done = [&frames] {
+    if (!frames.empty() && !frames.back().is_object) ++frames.back().index;
+  };
+  [[maybe_unused]] const json ignored = json::parse(
       text,
-      [&too_deep](int depth, json::parse_event_t, json&) {
-        if (depth > kMaxJsonDepth) too_deep = true;
-        return !too_deep;
+      [&](int, json::parse_event_t event, json& parsed) {
+        if (duplicate) return false;
+        switch (event) {
+          case json::parse_event_t::object_start: frames.push_back(JsonFrame{true, 0, {}, {}}); break;
+          case json::parse_event_t::array_start: frames.push_back(JsonFrame{false, 0, {}, {}}); break;
+          case json::parse_event_t::key: {
+            auto& f = frames.back();
+            f.key = parsed.get<std::string>();
+            if (!f.keys.insert(f.key).second) {
+              const std::string where = frames.size() == 1 ? "the top-level object"
+                                                           : "the object at " + frame_path(frames, frames.size() - 1);
+              duplicate = core::Error::invalid("The JSON body has the key \"" + f.key + "\" more than once in " +
+                                                   where + " (a property may be used only once).",
+                                               frame_path(frames, frames.size()));
+            }
+            break;
+          }
+          case json::parse_event_t::object_end:
+          case json::parse_event_t::array_end:
+            frames.pop_back();
+            element_done();
+            break;
+          case json::parse_event_t::value: element_done(); break;
+        }
+        return true;
       },
       /*allow_exceptions=*/false);
+  return duplicate ? *duplicate : core::Error::invalid("The JSON body has a key more than once in an object.");
+}
+
+core::Result<json> parse_json_text(std::string_view text) {
+  bool too_deep = false;
+  bool has_duplicate = false;
+  // Keys counted per open object: an object with fewer members than keys read had a key twice (nlohmann
+  // keeps the last value). Cheap enough for every request; naming the key is left to the slow path.
+  std::vector<std::size_t> key_counts;
+  const auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
+    // `depth` counts the enclosing containers: the 101st nested object or array starts at depth 100.
+    const bool opens = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
+    if (depth > kMaxJsonDepth || (opens && depth == kMaxJsonDepth)) too_deep = true;
+    if (too_deep) return false;
+    if (event == json::parse_event_t::object_start) {
+      key_counts.push_back(0);
+    } else if (event == json::parse_event_t::key) {
+      ++key_counts.back();
+    } else if (event == json::parse_event_t::object_end) {
+      has_duplicate = has_duplicate || parsed.size() != key_counts.back();
+      key_counts.pop_back();
+    }
+    return true;
+  };
+  json root;
+  try {
+    root = json::parse(text, callback);
+  } catch (const json::parse_error& e) {
+    if (too_deep) return core::Error::invalid("The JSON body is nested more than 100 levels deep.");
+    // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." without the prefix.
+    std::string detail = e.what();
+    if (const auto at = detail.find("parse error at "); at != std::string::npos) detail = detail.substr(at + 15);
+    if (detail.size() > 200) detail = detail.substr(0, 197) + "...";
+    return core::Error::invalid("The body is not valid JSON: " + detail);
+  }
   if (too_deep) return core::Error::invalid("The JSON body is nested more than 100 levels deep.");
   if (root.is_discarded()) return core::Error::invalid("The body is not valid JSON.");
+  if (has_duplicate) return duplicate_key_error(text);
   return root;
+}
+
+core::Result<void> check_parameters(const httplib::Request& req, std::initializer_list<std::string_view> known,
+                                    std::string_view resource) {
+  for (const auto& [name, value] : req.params) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) {
+      if (req.params.count(name) > 1) {
+        return core::Error::invalid("Parameter \"" + name + "\" is given more than once.", name);
+      }
+      continue;
+    }
+    std::string hint;
+    for (const auto& candidate : known) {
+      if (xapi::to_lower(std::string(candidate)) == xapi::to_lower(name)) {
+        hint = "; parameters are case-sensitive: did you mean \"" + std::string(candidate) + "\"?";
+      }
+    }
+    return core::Error::invalid("Unknown parameter \"" + name + "\" for " + std::string(resource) +
+                                    (hint.empty() ? "." : hint),
+                                name);
+  }
+  return {};
+}
+
+core::Result<httplib::Request> alternate_syntax_request(const httplib::Request& req, httplib::Response& res) {
+  static const std::set<std::string, std::less<>> kHeaderFields = {"Authorization", "X-Experience-API-Version",
+                                                                   "Content-Type", "Content-Length", "If-Match",
+                                                                   "If-None-Match", "Accept-Language"};
+  httplib::Request inner;
+  inner.method = req.get_param_value("method");
+  inner.path = req.path;
+  inner.remote_addr = req.remote_addr;
+  for (const auto& [name, value] : req.headers) {
+    if (name != "Content-Type" && name != "Content-Length") inner.headers.emplace(name, value);
+  }
+  httplib::Params fields;
+  httplib::detail::parse_query_text(req.body, fields);
+  for (const auto& [name, value] : fields) {
+    if (kHeaderFields.contains(name)) {  // the form wins over the real headers
+      inner.headers.erase(name);
+      inner.headers.emplace(name, value);
+    } else if (name == "content") {
+      inner.body = value;
+    } else {
+      inner.params.emplace(name, value);
+    }
+  }
+  inner.target = req.path + (inner.params.empty() ? "" : "?" + httplib::detail::params_to_query_str(inner.params));
+  if (xapi::parse_version(inner.get_header_value(kVersionHeader)) == xapi::Version::k2_0) {
+    res.set_header(kVersionHeader, "2.0.0");
+    return core::Error::invalid("xAPI 2.0 has no alternate request syntax; send the request itself.", "method");
+  }
+  return inner;
 }
 
 std::string http_date(core::Timestamp t) {

@@ -3,6 +3,7 @@
 // JSON error body. The Statements routes (xapi_routes.cpp) and the document resources use it alike.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,8 +55,21 @@ std::optional<XapiRequestContext> prepare_xapi_request(const httplib::Request& r
                                                        const std::map<std::string, std::string>& basic_credentials,
                                                        core::IdGenerator& ids);
 
-// Parses JSON text (at most 100 levels deep), or kInvalidArgument saying why not.
+// Parses JSON text (at most 100 levels deep, every object key at most once: Data 2.2), or kInvalidArgument
+// saying why not; a duplicate key's error names it and has its path as `field` ("[0].actor.mbox").
 core::Result<nlohmann::json> parse_json_text(std::string_view text);
+
+// Communication 3.2: a request with a parameter the resource does not know, or one matching a known
+// parameter in all but case, or one given twice, is a 400 naming it ("Unknown parameter \"statementID\" for
+// PUT /xapi/statements; parameters are case-sensitive: did you mean \"statementId\"?").
+core::Result<void> check_parameters(const httplib::Request& req, std::initializer_list<std::string_view> known,
+                                    std::string_view resource);
+
+// The request a 1.0.3 alternate-syntax request (Communication 1.3: POST ?method=<verb> with header
+// parameters, parameters and `content` as form fields) stands for: `method` as its method, the form's
+// header fields over the real headers, `content` as its body, the other fields as its parameters (in
+// `params` and in `target`'s query string). kInvalidArgument under xAPI 2.0, which removed the syntax.
+core::Result<httplib::Request> alternate_syntax_request(const httplib::Request& req, httplib::Response& res);
 
 // An HTTP-date (RFC 7231), for Last-Modified.
 std::string http_date(core::Timestamp t);

@@ -14,6 +14,7 @@ XapiMaterialiser::XapiMaterialiser(PgStatementStore& store, xapi::ConsistencyTra
 
 void XapiMaterialiser::handle(std::span<const kafka::ConsumedMessage> batch) {
   std::vector<StatementRow> rows;
+  std::vector<AttachmentRow> attachments;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& message = batch[i];
@@ -41,10 +42,13 @@ void XapiMaterialiser::handle(std::span<const kafka::ConsumedMessage> batch) {
     row.related_activities = std::move(columns->related_activities);
     row.statement = event.xapi_statement().statement_json();
     rows.push_back(std::move(row));
+    for (const auto& a : event.xapi_statement().attachments()) {
+      attachments.push_back({event.tenant(), a.sha2(), a.content_type(), a.content()});
+    }
   }
   std::vector<PartitionPosition> offsets;
   for (const auto& [key, offset] : next) offsets.push_back({key.first, key.second, offset});
-  store_.write(rows, offsets);  // throws on failure: the loop retries the batch
+  store_.write(rows, offsets, attachments);  // throws on failure: the loop retries the batch
   for (const auto& row : rows) consistency_.settled(EventKey{row.tenant, row.statement_id});
 }
 

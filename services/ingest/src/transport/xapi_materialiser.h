@@ -1,6 +1,7 @@
 // The materialiser: a consumer of edfleet.events.v1 inside ingest (its own group) that writes the
 // LRS's statements (events of type xapi.statement from the xAPI resource) into the statements table in
-// batches, with its offsets in the same transaction, and settles them for Consistent-Through.
+// batches, with its offsets in the same transaction, and settles them for Consistent-Through. The
+// attachment data an event carries goes into xapi_attachments in the same transaction.
 #pragma once
 
 #include <string>

@@ -1,11 +1,13 @@
 #include "transport/xapi_routes.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "domain/validation.h"
 #include "domain/xapi/formats.h"
+#include "domain/xapi/multipart.h"
 #include "domain/xapi/statement_form.h"
 #include "domain/xapi/statement_validation.h"
 #include "edfleet/core/log.h"
@@ -17,19 +19,91 @@ using nlohmann::json;
 
 bool is_json(const std::string& content_type) { return xapi::to_lower(content_type).starts_with("application/json"); }
 
-core::Result<json> parse_body(const httplib::Request& req) {
+// A PUT/POST body: the statements, and for multipart/mixed (Communication 1.5.2) the attachment parts.
+struct StatementsBody {
+  json statements;
+  bool multipart = false;
+  std::vector<xapi::MultipartPart> attachment_parts;
+};
+
+core::Result<StatementsBody> parse_body(const httplib::Request& req) {
   const std::string content_type = req.get_header_value("Content-Type");
-  if (content_type.rfind("multipart/", 0) == 0) {
-    return core::Error{core::ErrorCode::kUnimplemented,
-                       "Statements with attachments (multipart/mixed) are not supported yet; send the statement "
-                       "as application/json (attachments with fileUrl only).",
-                       "Content-Type"};
+  if (xapi::media_type(content_type) == "multipart/mixed") {
+    const auto boundary = xapi::multipart_boundary(content_type);
+    if (!boundary) return boundary.error();
+    auto parts = xapi::parse_multipart(req.body, *boundary);
+    if (!parts) return parts.error();
+    const auto& first = parts->front();
+    const auto first_type = first.header("Content-Type");
+    if (!first_type || xapi::media_type(*first_type) != "application/json") {
+      return core::Error::invalid("The first part of a multipart/mixed request must be the statements with "
+                                  "Content-Type application/json; got " +
+                                      (first_type ? "\"" + *first_type + "\"" : std::string("no Content-Type")) + ".",
+                                  "Content-Type");
+    }
+    auto statements = parse_json_text(first.body);
+    if (!statements) return statements.error();
+    StatementsBody out{std::move(statements).value(), true, {}};
+    out.attachment_parts.assign(std::make_move_iterator(parts->begin() + 1), std::make_move_iterator(parts->end()));
+    return out;
   }
   if (!is_json(content_type)) {
-    return core::Error::invalid("Send statements as application/json; got Content-Type \"" + content_type + "\".",
+    return core::Error::invalid("Send statements as application/json or multipart/mixed; got Content-Type \"" +
+                                    content_type + "\".",
                                 "Content-Type");
   }
-  return parse_json_text(req.body);
+  auto statements = parse_json_text(req.body);
+  if (!statements) return statements.error();
+  return StatementsBody{std::move(statements).value(), false, {}};
+}
+
+// The sha2 of every attachment of the statements (theirs and their SubStatements'), each once, in order.
+std::vector<std::string> attachment_hashes(const std::vector<const std::string*>& statements) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  const auto collect = [&](const json& s) {
+    if (!s.is_object() || !s.contains("attachments") || !s["attachments"].is_array()) return;
+    for (const auto& a : s["attachments"]) {
+      const std::string sha2 = xapi::to_lower(a.value("sha2", ""));
+      if (!sha2.empty() && seen.insert(sha2).second) out.push_back(sha2);
+    }
+  };
+  for (const auto* text : statements) {
+    const json s = json::parse(*text, nullptr, false);
+    collect(s);
+    if (s.is_object() && s.contains("object")) collect(s["object"]);
+  }
+  return out;
+}
+
+// GET ?attachments=true (Communication 2.1.3): multipart/mixed with the JSON result first, then one part
+// per distinct attachment whose data the LRS holds (attachments sent with a fileUrl only have none).
+void send_with_attachments(httplib::Response& res, PgStatementStore& reader, const std::string& tenant,
+                           std::string result, const std::vector<const std::string*>& statements,
+                           const std::string& trace_id) {
+  std::vector<xapi::MultipartPart> parts;
+  parts.push_back({{{"Content-Type", "application/json"}}, std::move(result)});
+  const auto hashes = attachment_hashes(statements);
+  auto rows = reader.attachments(tenant, hashes);
+  std::map<std::string, AttachmentRow*> by_hash;
+  for (auto& row : rows) by_hash[row.sha2] = &row;
+  for (const auto& sha2 : hashes) {
+    const auto it = by_hash.find(sha2);
+    if (it == by_hash.end()) continue;
+    parts.push_back({{{"Content-Type", it->second->content_type},
+                      {"Content-Transfer-Encoding", "binary"},
+                      {"X-Experience-API-Hash", sha2}},
+                     std::move(it->second->content)});
+  }
+  // A boundary that occurs in no part (attachments are arbitrary octets).
+  std::string boundary = "xapi-" + trace_id;
+  const auto occurs = [&] {
+    return std::any_of(parts.begin(), parts.end(),
+                       [&](const xapi::MultipartPart& p) { return p.body.find(boundary) != std::string::npos; });
+  };
+  while (occurs()) boundary += "-" + std::to_string(boundary.size());
+  res.status = 200;
+  res.set_content(xapi::write_multipart(boundary, parts), "multipart/mixed; boundary=" + boundary);
 }
 
 std::string hex_encode(std::string_view data) {
@@ -84,7 +158,9 @@ core::Result<StatementQuery> parse_query(const std::map<std::string, std::string
     return it->second;
   };
   if (auto agent = get("agent")) {
-    const auto parsed = json::parse(*agent, nullptr, false);
+    const auto text = parse_json_text(*agent);
+    const json parsed = text ? *text : json();
+    if (!text) return core::Error::invalid("The agent parameter: " + text.error().message, "agent");
     if (!parsed.is_object()) return core::Error::invalid("agent must be an Agent or Group as JSON.", "agent");
     // Judge it with the statement rules by putting it where an actor goes.
     const json probe = {{"actor", parsed}, {"verb", {{"id", "http://example.com/v"}}}, {"object", {{"id", "http://example.com/o"}}}};
@@ -134,9 +210,6 @@ core::Result<StatementQuery> parse_query(const std::map<std::string, std::string
   q.ascending = get("ascending").value_or("false") == "true";
   q.related_agents = get("related_agents").value_or("false") == "true";
   q.related_activities = get("related_activities").value_or("false") == "true";
-  if (get("attachments").value_or("false") == "true") {
-    return core::Error::invalid("attachments=true is not supported yet by this LRS.", "attachments");
-  }
   if (auto format = get("format"); format && *format != "exact" && *format != "ids" && *format != "canonical") {
     return core::Error::invalid("format must be ids, exact or canonical; got \"" + *format + "\".", "format");
   }
@@ -164,6 +237,12 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
     auto prepared = prepare(req, res);
     if (!prepared) return;
     core::log::TraceScope trace_scope(prepared->trace_id);
+    const auto parameters = is_put ? check_parameters(req, {"statementId"}, "PUT /xapi/statements")
+                                   : check_parameters(req, {}, "POST /xapi/statements");
+    if (!parameters) {
+      send_error(res, parameters.error());
+      return;
+    }
     std::optional<std::string> statement_id;
     if (is_put) {
       if (!req.has_param("statementId")) {
@@ -174,9 +253,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
     }
     auto body = parse_body(req);
     if (!body) {
-      auto error = body.error();
-      if (error.code == core::ErrorCode::kUnimplemented) error.code = core::ErrorCode::kInvalidArgument;
-      send_error(res, error);
+      send_error(res, body.error());
       return;
     }
     xapi::StoreRequest request{prepared->caller.tenant,
@@ -184,8 +261,10 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
                                prepared->version,
                                prepared->version_text,
                                statement_id,
-                               std::move(body).value(),
-                               prepared->trace_id};
+                               std::move(body->statements),
+                               prepared->trace_id,
+                               body->multipart,
+                               std::move(body->attachment_parts)};
     const auto result = store.execute(request);
     if (!result) {
       core::log::info("statements refused", {{"tenant", prepared->caller.tenant},
@@ -258,10 +337,15 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
             return;
           }
           res.set_header("Last-Modified", http_date(found->stored));
+          std::string body = formatted(found->statement, params.count("format") ? params["format"] : "exact",
+                                       xapi::accepted_languages(req.get_header_value("Accept-Language")));
+          if (params.count("attachments") && params["attachments"] == "true") {
+            send_with_attachments(res, *shared->reader, prepared->caller.tenant, std::move(body), {&found->statement},
+                                  prepared->trace_id);
+            return;
+          }
           res.status = 200;
-          res.set_content(formatted(found->statement, params.count("format") ? params["format"] : "exact",
-                                    xapi::accepted_languages(req.get_header_value("Accept-Language"))),
-                          "application/json");
+          res.set_content(body, "application/json");
           return;
         }
         // A query, or the next page of one.
@@ -305,6 +389,13 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
         }
         body += "],\"more\":" + json(more).dump() + "}";
         if (!rows.empty()) res.set_header("Last-Modified", http_date(latest));
+        if (params.count("attachments") && params["attachments"] == "true") {
+          std::vector<const std::string*> statements;
+          for (const auto& row : rows) statements.push_back(&row.statement);
+          send_with_attachments(res, *shared->reader, prepared->caller.tenant, std::move(body), statements,
+                                prepared->trace_id);
+          return;
+        }
         res.status = 200;
         res.set_content(body, "application/json");
       } catch (const std::exception& e) {
@@ -319,37 +410,13 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
   // parameters and `content` as form fields, for clients that cannot send other methods or headers.
   // xAPI 2.0 removed it.
   const auto alternate = [write, read, shared](const httplib::Request& req, httplib::Response& res) {
-    const std::string method = req.get_param_value("method");
-    httplib::Request inner;
-    inner.method = method;
-    inner.path = req.path;
-    inner.remote_addr = req.remote_addr;
-    // Headers the form may carry, then the real ones (the form wins).
-    static const std::set<std::string, std::less<>> kHeaderFields = {"Authorization", "X-Experience-API-Version",
-                                                                     "Content-Type", "Content-Length", "If-Match",
-                                                                     "If-None-Match", "Accept-Language"};
-    std::multimap<std::string, std::string> fields;
-    httplib::detail::parse_query_text(req.body, fields);
-    for (const auto& [name, value] : req.headers) {
-      if (name != "Content-Type" && name != "Content-Length") inner.headers.emplace(name, value);
-    }
-    std::string content;
-    for (const auto& [name, value] : fields) {
-      if (kHeaderFields.contains(name)) {
-        inner.headers.erase(name);
-        inner.headers.emplace(name, value);
-      } else if (name == "content") {
-        content = value;
-      } else {
-        inner.params.emplace(name, value);
-      }
-    }
-    inner.body = content;
-    if (xapi::parse_version(inner.get_header_value(kVersionHeader)) == xapi::Version::k2_0) {
-      res.set_header(kVersionHeader, "2.0.0");
-      send_error(res, core::Error::invalid("xAPI 2.0 has no alternate request syntax; send the request itself.", "method"));
+    auto alternate_request = alternate_syntax_request(req, res);
+    if (!alternate_request) {
+      send_error(res, alternate_request.error());
       return;
     }
+    const httplib::Request& inner = *alternate_request;
+    const std::string& method = inner.method;
     if (method == "PUT") {
       write(inner, res, true);
     } else if (method == "POST") {

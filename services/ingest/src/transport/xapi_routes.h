@@ -1,6 +1,7 @@
-// The xAPI LRS over HTTP, under /xapi/ on ingest's HTTP port (the gateway forwards to it). This slice:
-// the Statements resource's write side (PUT, POST), with the xAPI headers, credentials and error
-// statuses. See services/ingest/README.md, "xAPI Learning Record Store".
+// The xAPI LRS over HTTP, under /xapi/ on ingest's HTTP port (the gateway forwards to it): the Statements
+// resource — PUT/POST as application/json or multipart/mixed with attachment parts, GET/HEAD (multipart
+// with attachments=true), the alternate request syntax — and /about, with the xAPI headers, credentials
+// and error statuses. See services/ingest/README.md, "xAPI Learning Record Store".
 #pragma once
 
 #include <functional>

@@ -16,37 +16,28 @@
 #include "edfleet/kafka/message.h"
 #include "edfleet/kafka/topics.h"
 #include "edfleet/testing/testing.h"
+#include "xapi_http_test_support.h"
 
 using namespace edfleet;
 using nlohmann::json;
+namespace xapi_test = edfleet::ingest::xapi_test;
 
 namespace {
 
 // One ingest process for the whole binary (start-up costs a Kafka producer and migrations).
-testing::ServiceProcess& ingest() {
-  static auto process = std::make_unique<testing::ServiceProcess>(
-      "edfleet-ingest", std::map<std::string, std::string>{
-                            {"EDFLEET_INGEST_KAFKA_BOOTSTRAP_SERVERS", testing::shared_broker().bootstrap_servers()},
-                            {"EDFLEET_INGEST_POSTGRES_URL", testing::fresh_database("ingest_xapi")},
-                            {"EDFLEET_INGEST_KAFKA_TIMEOUT", "5s"},
-                            {"EDFLEET_INGEST_XAPI_MAX_BATCH_STATEMENTS", "20"},
-                            // user -> tenant:password (HTTP Basic for direct use)
-                            {"EDFLEET_INGEST_XAPI_BASIC_CREDENTIALS", "lms-key=basic:s3cret:x,other=basic2:pw"},
-                        });
+testing::ServiceProcess& lrs() {
+  static auto process = xapi_test::start_ingest(
+      "ingest_xapi", {{"EDFLEET_INGEST_XAPI_MAX_BATCH_STATEMENTS", "20"},
+                      // user -> tenant:password (HTTP Basic for direct use)
+                      {"EDFLEET_INGEST_XAPI_BASIC_CREDENTIALS", "lms-key=basic:s3cret:x,other=basic2:pw"}});
   return *process;
 }
 
 httplib::Headers headers(const std::string& tenant, const std::string& version = "1.0.3") {
-  httplib::Headers h = {{"X-Edfleet-Tenant", tenant}, {"X-Edfleet-Principal", "key-1"}};
-  if (!version.empty()) h.emplace("X-Experience-API-Version", version);
-  return h;
+  return xapi_test::xapi_headers(tenant, version);
 }
 
-httplib::Client client() {
-  httplib::Client c("127.0.0.1", ingest().http_port());
-  c.set_read_timeout(std::chrono::seconds(15));
-  return c;
-}
+httplib::Client client() { return xapi_test::http_client(lrs().http_port()); }
 
 std::string statement(const std::string& id = "", const std::string& email = "ada@example.com") {
   json s = json::parse(R"({"actor": {"mbox": "mailto:ada@example.com", "name": "Ada"},
@@ -252,20 +243,6 @@ httplib::Result get(httplib::Client& c, const std::string& tenant, const std::st
   return c.Get(("/xapi/statements" + (query.empty() ? std::string() : "?" + query)).c_str(), headers(tenant));
 }
 
-std::string encoded(const std::string& text) {
-  std::string out;
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", ch);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // Waits until GET by statementId answers `status` (the materialiser is asynchronous).
 bool eventually_status(httplib::Client& c, const std::string& tenant, const std::string& query, int status) {
   return testing::wait_until([&] {
@@ -391,23 +368,23 @@ TEST_CASE("queries: agent, verb, activity, registration, since/until, ascending,
   const auto newest_first = ids_of("");
   CHECK(newest_first == std::vector<std::string>(ids.rbegin(), ids.rend()));
   CHECK(ids_of("ascending=true") == ids);
-  CHECK(ids_of("verb=" + encoded("http://adlnet.gov/expapi/verbs/passed")) ==
+  CHECK(ids_of("verb=" + xapi_test::url_encoded("http://adlnet.gov/expapi/verbs/passed")) ==
         std::vector<std::string>{ids[4], ids[3]});
-  CHECK(ids_of("agent=" + encoded(R"({"mbox": "mailto:odd@example.com"})")) ==
+  CHECK(ids_of("agent=" + xapi_test::url_encoded(R"({"mbox": "mailto:odd@example.com"})")) ==
         std::vector<std::string>{ids[3], ids[1]});
-  CHECK(ids_of("activity=" + encoded("https://lms.example.com/quiz/0") + "&ascending=true") ==
+  CHECK(ids_of("activity=" + xapi_test::url_encoded("https://lms.example.com/quiz/0") + "&ascending=true") ==
         std::vector<std::string>{ids[0], ids[2], ids[4]});
   CHECK(ids_of("registration=" + registration) == std::vector<std::string>{ids[4]});
-  CHECK(ids_of("verb=" + encoded("http://adlnet.gov/expapi/verbs/passed") + "&agent=" +
-               encoded(R"({"mbox": "mailto:even@example.com"})")) == std::vector<std::string>{ids[4]});
+  CHECK(ids_of("verb=" + xapi_test::url_encoded("http://adlnet.gov/expapi/verbs/passed") + "&agent=" +
+               xapi_test::url_encoded(R"({"mbox": "mailto:even@example.com"})")) == std::vector<std::string>{ids[4]});
 
   // since/until on stored.
   const json second = json::parse(get(c, "query", "statementId=" + ids[1])->body);
   const std::string stored = second["stored"];
-  const auto since = ids_of("ascending=true&since=" + encoded(stored));
+  const auto since = ids_of("ascending=true&since=" + xapi_test::url_encoded(stored));
   CHECK(std::find(since.begin(), since.end(), ids[1]) == since.end());
   CHECK(std::find(since.begin(), since.end(), ids[4]) != since.end());
-  const auto until = ids_of("ascending=true&until=" + encoded(stored));
+  const auto until = ids_of("ascending=true&until=" + xapi_test::url_encoded(stored));
   CHECK(std::find(until.begin(), until.end(), ids[1]) != until.end());
   CHECK(std::find(until.begin(), until.end(), ids[4]) == until.end());
 
@@ -453,15 +430,15 @@ TEST_CASE("related_agents and related_activities widen the agent and activity fi
     REQUIRE(r->status == 200);
     return json::parse(r->body)["statements"].size();
   };
-  const std::string teacher = "agent=" + encoded(R"({"mbox": "mailto:teacher@example.com"})");
-  const std::string program = "activity=" + encoded("https://lms.example.com/program");
+  const std::string teacher = "agent=" + xapi_test::url_encoded(R"({"mbox": "mailto:teacher@example.com"})");
+  const std::string program = "activity=" + xapi_test::url_encoded("https://lms.example.com/program");
   CHECK(count(teacher) == 0);
   CHECK(count(teacher + "&related_agents=true") == 1);
   CHECK(count(program) == 0);
   CHECK(count(program + "&related_activities=true") == 1);
-  CHECK(count("activity=" + encoded("https://lms.example.com/course/algebra-1") + "&related_activities=true") == 1);
-  CHECK(count("agent=" + encoded(R"({"mbox": "mailto:ada@example.com"})") + "&related_agents=true") == 1);
-  CHECK(count("agent=" + encoded(R"({"account": {"homePage": "https://edfleet.local/tenants/related", "name": "key-1"}})") +
+  CHECK(count("activity=" + xapi_test::url_encoded("https://lms.example.com/course/algebra-1") + "&related_activities=true") == 1);
+  CHECK(count("agent=" + xapi_test::url_encoded(R"({"mbox": "mailto:ada@example.com"})") + "&related_agents=true") == 1);
+  CHECK(count("agent=" + xapi_test::url_encoded(R"({"account": {"homePage": "https://edfleet.local/tenants/related", "name": "key-1"}})") +
               "&related_agents=true") == 1);  // the authority
 }
 
@@ -476,12 +453,12 @@ TEST_CASE("GET parameter errors are 400 and name the parameter", "[xapi][integra
   };
   bad("color=red", "color");
   bad("statementId=x", "statementId");
-  bad("statementId=6c1c2d4e-0f4b-4e2a-9c1e-0a0b0c0d0e10&verb=" + encoded("http://x.com/v"), "verb");
+  bad("statementId=6c1c2d4e-0f4b-4e2a-9c1e-0a0b0c0d0e10&verb=" + xapi_test::url_encoded("http://x.com/v"), "verb");
   bad("statementId=6c1c2d4e-0f4b-4e2a-9c1e-0a0b0c0d0e10&voidedStatementId=6c1c2d4e-0f4b-4e2a-9c1e-0a0b0c0d0e11",
       "voidedStatementId");
   bad("limit=-1", "limit");
   bad("verb=passed", "verb");
-  bad("agent=" + encoded(R"({"name": "no identifier"})"), "agent");
+  bad("agent=" + xapi_test::url_encoded(R"({"name": "no identifier"})"), "agent");
   bad("agent=ada", "agent");
   bad("since=yesterday", "since");
   bad("ascending=yes", "ascending");
@@ -526,7 +503,7 @@ TEST_CASE("1.0.3 alternate request syntax: POST ?method= with headers and conten
     std::string body;
     for (const auto& [name, value] : fields) {
       if (!body.empty()) body += "&";
-      body += name + "=" + encoded(value);
+      body += name + "=" + xapi_test::url_encoded(value);
     }
     return body;
   };
@@ -556,7 +533,7 @@ TEST_CASE("1.0.3 alternate request syntax: POST ?method= with headers and conten
 }
 
 TEST_CASE("About lists the versions without credentials or version header", "[xapi][integration]") {
-  httplib::Client c("127.0.0.1", ingest().http_port());
+  httplib::Client c("127.0.0.1", lrs().http_port());
   auto r = c.Get("/xapi/about");
   REQUIRE(r);
   CHECK(r->status == 200);
@@ -586,9 +563,9 @@ TEST_CASE("kill -9 right after the answer loses no acknowledged statement", "[xa
     REQUIRE(r->status == 200);
     for (const auto& id : json::parse(r->body)) ids.push_back(id.get<std::string>());
   }
-  ingest().kill(SIGKILL);
-  ingest().wait();
-  ingest().restart();
+  lrs().kill(SIGKILL);
+  lrs().wait();
+  lrs().restart();
   auto after = client();
   REQUIRE(testing::wait_until(
       [&] {

@@ -31,6 +31,19 @@ bool expect(std::string_view text, std::size_t& pos, char c) {
   return true;
 }
 
+// ISO 8601 week date: week 1 is the week (Monday first) with the year's first Thursday, i.e. with 4 January.
+std::optional<std::chrono::sys_days> iso_week_date(int year, int week, int day_of_week) {
+  using namespace std::chrono;
+  const auto week_one = [](int y) {
+    const sys_days jan4{std::chrono::year{y} / January / 4};
+    return jan4 - days(weekday{jan4}.iso_encoding() - 1);  // the Monday of 4 January's week
+  };
+  if (week < 1 || week > 53 || day_of_week < 1 || day_of_week > 7) return std::nullopt;
+  const sys_days date = week_one(year) + weeks(week - 1) + days(day_of_week - 1);
+  if (date >= week_one(year + 1)) return std::nullopt;  // week 53 of a year that has 52
+  return date;
+}
+
 }  // namespace
 
 std::optional<Version> parse_version(std::string_view text) {
@@ -95,7 +108,8 @@ bool is_duration(std::string_view text) {
 
 bool is_mailto_iri(std::string_view text) {
   constexpr std::string_view prefix = "mailto:";
-  if (text.size() <= prefix.size() || text.substr(0, prefix.size()) != prefix) return false;
+  // URI schemes are case-insensitive (RFC 3986 3.1): MAILTO: is the same scheme.
+  if (text.size() <= prefix.size() || to_lower(std::string(text.substr(0, prefix.size()))) != prefix) return false;
   const std::string_view address = text.substr(prefix.size());
   const auto at = address.find('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= address.size()) return false;
@@ -122,38 +136,87 @@ bool is_sha1_hex(std::string_view text) {
 
 std::optional<core::Timestamp> parse_timestamp(std::string_view text, Version version) {
   using namespace std::chrono;
+  const bool iso = version == Version::k1_0;  // 1.0.3: any ISO 8601 combined date-time; 2.0: RFC 3339
   std::size_t pos = 0;
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!read_number(text, pos, 4, year) || !expect(text, pos, '-') || !read_number(text, pos, 2, month) ||
-      !expect(text, pos, '-') || !read_number(text, pos, 2, day)) {
-    return std::nullopt;
+  // Date: extended YYYY-MM-DD, or (ISO 8601 only) basic YYYYMMDD, ordinal YYYY-DDD / YYYYDDD or week
+  // YYYY-Www-D / YYYYWwwD (4.1.2-4.1.4); the time must use the same format (ISO 8601:2004 4.3.2: a
+  // combined representation is either all basic or all extended).
+  if (!read_number(text, pos, 4, year) || year < 1) return std::nullopt;
+  const bool extended = pos < text.size() && text[pos] == '-';
+  if (!extended && !iso) return std::nullopt;
+  if (extended) ++pos;
+  std::optional<sys_days> date;
+  const auto digits_ahead = [&] {
+    std::size_t n = 0;
+    while (pos + n < text.size() && is_digit(text[pos + n])) ++n;
+    return n;
+  };
+  if (iso && pos < text.size() && text[pos] == 'W') {
+    ++pos;
+    int week = 0, day_of_week = 0;
+    if (!read_number(text, pos, 2, week)) return std::nullopt;
+    if (extended && !expect(text, pos, '-')) return std::nullopt;
+    if (!read_number(text, pos, 1, day_of_week)) return std::nullopt;
+    date = iso_week_date(year, week, day_of_week);
+  } else if (iso && digits_ahead() == 3) {
+    int ordinal = 0;
+    read_number(text, pos, 3, ordinal);
+    const sys_days first{std::chrono::year{year} / January / 1};
+    const auto length = (sys_days{std::chrono::year{year + 1} / January / 1} - first).count();
+    if (ordinal >= 1 && ordinal <= length) date = first + days(ordinal - 1);
+  } else {
+    if (!read_number(text, pos, 2, month)) return std::nullopt;
+    if (extended && !expect(text, pos, '-')) return std::nullopt;
+    if (!read_number(text, pos, 2, day)) return std::nullopt;
+    const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+                             std::chrono::day{static_cast<unsigned>(day)}};
+    if (ymd.ok()) date = sys_days{ymd};
   }
+  if (!date) return std::nullopt;
   // ISO 8601 needs 'T'; RFC 3339 (2.0) also lets a parser accept a lowercase 't'.
-  if (pos >= text.size() || !(text[pos] == 'T' || (version == Version::k2_0 && text[pos] == 't'))) {
-    return std::nullopt;
-  }
+  if (pos >= text.size() || !(text[pos] == 'T' || (!iso && text[pos] == 't'))) return std::nullopt;
   ++pos;
-  if (!read_number(text, pos, 2, hour) || !expect(text, pos, ':') || !read_number(text, pos, 2, minute) ||
-      !expect(text, pos, ':') || !read_number(text, pos, 2, second)) {
+  // Time: hh:mm:ss (RFC 3339), or in ISO 8601 also the reduced accuracies hh:mm and hh (4.2.2.3).
+  if (!read_number(text, pos, 2, hour)) return std::nullopt;
+  const auto separator = [&] { return extended ? expect(text, pos, ':') : true; };
+  const auto next_is_digit_group = [&] {
+    return extended ? pos < text.size() && text[pos] == ':' : pos < text.size() && is_digit(text[pos]);
+  };
+  bool has_minutes = true, has_seconds = true;
+  if (iso && !next_is_digit_group()) {
+    has_minutes = has_seconds = false;
+  } else if (!separator() || !read_number(text, pos, 2, minute)) {
     return std::nullopt;
   }
-  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  if (has_minutes) {
+    if (iso && !next_is_digit_group()) {
+      has_seconds = false;
+    } else if (!separator() || !read_number(text, pos, 2, second)) {
+      return std::nullopt;
+    }
+  }
   long long fraction_us = 0;
-  if (pos < text.size() && (text[pos] == '.' || (version == Version::k1_0 && text[pos] == ','))) {
+  bool fraction_nonzero = false;
+  if (has_seconds && pos < text.size() && (text[pos] == '.' || (iso && text[pos] == ','))) {
     ++pos;
     std::size_t digits = 0;
     while (pos < text.size() && is_digit(text[pos])) {
       if (digits < 6) fraction_us = fraction_us * 10 + (text[pos] - '0');
+      fraction_nonzero = fraction_nonzero || text[pos] != '0';
       ++digits;
       ++pos;
     }
     if (digits == 0) return std::nullopt;
     for (std::size_t i = digits; i < 6; ++i) fraction_us *= 10;
   }
+  // 24:00:00 is the end of the day in ISO 8601 (not in RFC 3339); nothing after it.
+  const bool end_of_day = iso && hour == 24 && minute == 0 && second == 0 && !fraction_nonzero;
+  if ((hour > 23 && !end_of_day) || minute > 59 || second > 60) return std::nullopt;
   int offset_minutes = 0;
   if (pos == text.size()) {
-    if (version == Version::k2_0) return std::nullopt;  // RFC 3339 requires the zone
-  } else if (text[pos] == 'Z' || (version == Version::k2_0 && text[pos] == 'z')) {
+    if (!iso) return std::nullopt;  // RFC 3339 requires the zone; ISO 8601 local time is taken as UTC
+  } else if (text[pos] == 'Z' || (!iso && text[pos] == 'z')) {
     ++pos;
   } else if (text[pos] == '+' || text[pos] == '-') {
     const bool negative = text[pos] == '-';
@@ -162,14 +225,17 @@ std::optional<core::Timestamp> parse_timestamp(std::string_view text, Version ve
     if (!read_number(text, pos, 2, off_h)) return std::nullopt;
     if (pos < text.size()) {
       if (text[pos] == ':') {
+        // +hh:mm; ISO 8601 basic format has no colons.
+        if (iso && !extended) return std::nullopt;
         ++pos;
         if (!read_number(text, pos, 2, off_m)) return std::nullopt;
-      } else if (version == Version::k1_0) {
-        if (!read_number(text, pos, 2, off_m)) return std::nullopt;  // ISO 8601 basic offset +hhmm
+      } else if (iso) {
+        // +hhmm: the basic offset, tolerated after an extended time too (common in the wild).
+        if (!read_number(text, pos, 2, off_m)) return std::nullopt;
       } else {
         return std::nullopt;
       }
-    } else if (version == Version::k2_0) {
+    } else if (!iso) {
       return std::nullopt;  // RFC 3339 needs +hh:mm
     }
     if (off_h > 23 || off_m > 59) return std::nullopt;
@@ -179,13 +245,27 @@ std::optional<core::Timestamp> parse_timestamp(std::string_view text, Version ve
     return std::nullopt;
   }
   if (pos != text.size()) return std::nullopt;
-  const year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
-                           std::chrono::day{static_cast<unsigned>(day)}};
-  if (year < 1 || !ymd.ok()) return std::nullopt;
   if (second == 60) second = 59;  // system_clock has no leap seconds; clamp rather than reject
-  const auto day_point = sys_days{ymd};
-  return time_point_cast<microseconds>(day_point) + hours(hour) + minutes(minute) + seconds(second) +
+  return time_point_cast<microseconds>(*date) + hours(hour) + minutes(minute) + seconds(second) +
          microseconds(fraction_us) - minutes(offset_minutes);
+}
+
+std::optional<std::string> normalised_timestamp(std::string_view text, Version version) {
+  const auto t = parse_timestamp(text, version);
+  if (!t) return std::nullopt;
+  return format_timestamp(*t);
+}
+
+std::string duration_comparison_form(std::string_view text) {
+  // Only the last component can carry a fraction (is_duration); for seconds it is cut to hundredths and
+  // written without trailing zeros, so PT1.5S, PT1.50S, PT1,504S compare equal and PT1S equals PT1.00S.
+  std::string out(text);
+  if (out.empty() || out.back() != 'S') return out;
+  const auto mark = out.find_first_of(".,");
+  if (mark == std::string::npos) return out;
+  std::string fraction = out.substr(mark + 1, out.size() - mark - 2).substr(0, 2);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return out.substr(0, mark) + (fraction.empty() ? "" : "." + fraction) + "S";
 }
 
 std::string format_timestamp(core::Timestamp t) {

@@ -29,7 +29,7 @@ bool is_language_tag(std::string_view text);
 // the alternative format (4.4.3.3, P0003-06-04T12:30:05) is rejected as the spec requires.
 bool is_duration(std::string_view text);
 
-// "mailto:" followed by an e-mail address (one '@', non-empty local part and domain, no spaces).
+// "mailto:" (the scheme in any case) followed by an e-mail address (one '@', non-empty local part and domain, no spaces).
 bool is_mailto_iri(std::string_view text);
 
 // ASCII lower case (UUIDs, hex digests and e-mail domains compare case-insensitively).
@@ -38,10 +38,23 @@ std::string to_lower(std::string text);
 // 40 hexadecimal digits (mbox_sha1sum).
 bool is_sha1_hex(std::string_view text);
 
-// A timestamp as the version allows: 1.0.x takes ISO 8601 extended date-time (time zone optional, taken as
-// UTC when missing; offsets +hh:mm, +hhmm or +hh); 2.0.x requires RFC 3339 (a zone is mandatory).
-// Both reject the "unknown offset" -00:00 (ISO 8601 forbids it). Returns the instant (UTC).
+// A timestamp as the version allows. 1.0.x (Data 4.5: "formatted according to ISO 8601") takes an ISO 8601
+// combined date and time: a calendar, ordinal (2026-329) or week (2026-W48-3) date, extended
+// (2026-11-25T09:30:00.5+01:00) or basic (20261125T093000,5+0100),
+// reduced accuracy (T09:30, T09), 24:00:00 as the end of the day, a decimal point or comma, the zone optional
+// (taken as UTC when missing; offsets Z, +hh:mm, +hhmm or +hh). 2.0.x requires RFC 3339 (extended format,
+// seconds, a zone; 't'/'z' may be lowercase). Both reject the "unknown offset" -00:00 (ISO 8601 forbids it)
+// and year 0000. Returns the instant (UTC), to microseconds.
 std::optional<core::Timestamp> parse_timestamp(std::string_view text, Version version);
+
+// The timestamp as the same instant in UTC (format_timestamp), for storage under 2.0 (the LRS SHOULD*
+// return timestamps in UTC; Data 4.5) and for comparison; nullopt when it does not parse.
+std::optional<std::string> normalised_timestamp(std::string_view text, Version version);
+
+// A valid ISO 8601 duration as it takes part in statement comparison (Data 4.6: precision beyond 0.01 s is
+// not compared; otherwise a duration compares as a string, Data 2.3.1): a seconds fraction cut to two
+// digits without trailing zeros, the decimal comma as a point. PT1.5S, PT1.504S and PT1,50S are equal.
+std::string duration_comparison_form(std::string_view text);
 
 // An xAPI timestamp as the LRS writes it: UTC, RFC 3339, always with milliseconds or finer
 // ("2026-11-25T09:30:00.000Z"), so the precision requirement (at least ms) is visible.

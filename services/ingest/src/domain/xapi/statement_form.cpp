@@ -24,10 +24,13 @@ void normalise_actor(json& a) {
   if (!a.is_object()) return;
   if (a.value("objectType", "") == "Agent") a.erase("objectType");
   if (a.contains("mbox") && a["mbox"].is_string()) {
-    // The domain of an e-mail address is case-insensitive (the local part is not).
+    // The scheme and the domain of an e-mail address are case-insensitive (the local part is not).
     std::string mbox = a["mbox"].get<std::string>();
     if (const auto at = mbox.rfind('@'); at != std::string::npos) {
       mbox = mbox.substr(0, at) + to_lower(mbox.substr(at));
+    }
+    if (const auto colon = mbox.find(':'); colon != std::string::npos) {
+      mbox = to_lower(mbox.substr(0, colon)) + mbox.substr(colon);
     }
     a["mbox"] = mbox;
   }
@@ -40,6 +43,19 @@ void normalise_actor(json& a) {
 }
 
 json activity_reference(const json& activity) { return json{{"id", activity.value("id", json())}}; }
+
+// Language tags are case-insensitive (RFC 5646 2.1.1): en-US and en-us are the same key.
+void normalise_language_map(json& map) {
+  if (!map.is_object()) return;
+  json out = json::object();
+  for (const auto& [tag, text] : map.items()) out[to_lower(tag)] = text;
+  map = std::move(out);
+}
+
+// A number compares by value: 1, 1.0 and 1e0 are the same score.
+void normalise_number(json& holder, const char* key) {
+  if (holder.contains(key) && holder[key].is_number()) holder[key] = holder[key].get<double>();
+}
 
 void normalise_statement(json& s);
 
@@ -63,9 +79,27 @@ void normalise_statement(json& s) {
   if (s.contains("actor")) normalise_actor(s["actor"]);
   if (s.contains("verb") && s["verb"].is_object()) s["verb"].erase("display");
   if (s.contains("object") && s["object"].is_object()) normalise_object(s["object"]);
+  if (s.contains("result") && s["result"].is_object()) {
+    auto& r = s["result"];
+    if (r.contains("duration") && r["duration"].is_string()) {
+      r["duration"] = duration_comparison_form(r["duration"].get_ref<const std::string&>());
+    }
+    if (r.contains("score") && r["score"].is_object()) {
+      for (const char* key : {"scaled", "raw", "min", "max"}) normalise_number(r["score"], key);
+    }
+  }
+  if (s.contains("attachments") && s["attachments"].is_array()) {
+    for (auto& a : s["attachments"]) {
+      if (!a.is_object()) continue;
+      if (a.contains("sha2") && a["sha2"].is_string()) a["sha2"] = to_lower(a["sha2"]);  // hex digits
+      if (a.contains("display")) normalise_language_map(a["display"]);
+      if (a.contains("description")) normalise_language_map(a["description"]);
+    }
+  }
   if (s.contains("context") && s["context"].is_object()) {
     auto& c = s["context"];
     if (c.contains("registration") && c["registration"].is_string()) c["registration"] = to_lower(c["registration"]);
+    if (c.contains("language") && c["language"].is_string()) c["language"] = to_lower(c["language"]);
     if (c.contains("instructor")) normalise_actor(c["instructor"]);
     if (c.contains("team")) normalise_actor(c["team"]);
     if (c.contains("statement") && c["statement"].is_object()) normalise_object(c["statement"]);
@@ -99,6 +133,21 @@ json comparison_form(const json& statement) {
   s.erase("version");
   normalise_statement(s);
   return s;
+}
+
+void normalise_for_storage(json& statement, Version version) {
+  if (version != Version::k2_0 || !statement.is_object()) return;
+  const auto to_utc = [](json& holder) {
+    if (!holder.is_object() || !holder.contains("timestamp") || !holder["timestamp"].is_string()) return;
+    if (auto utc = normalised_timestamp(holder["timestamp"].get_ref<const std::string&>(), Version::k2_0)) {
+      holder["timestamp"] = std::move(*utc);
+    }
+  };
+  to_utc(statement);
+  if (statement.contains("object") && statement["object"].is_object() &&
+      statement["object"].value("objectType", "") == "SubStatement") {
+    to_utc(statement["object"]);
+  }
 }
 
 std::string comparison_hash(const json& statement) {

@@ -8,17 +8,26 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/xapi/formats.h"
 #include "edfleet/core/clock.h"
 #include "edfleet/core/result.h"
 
 namespace edfleet::ingest::xapi {
 
-// The statement reduced to what makes it "the same statement" (Data 2.2, Statement Immutability):
-// without the LRS-assigned authority, stored and version; timestamps as UTC instants; without the Verb's
-// display and Activity definitions (not part of the statement); Agents without the optional
-// objectType, the mbox domain lower-cased, Group members in a fixed order; contextActivities always as
-// arrays; the id lower-cased. Expects a valid statement (validate_statement first).
+// The statement reduced to what makes it "the same statement" (Data 2.3.1, Statement Immutability and the
+// Statement Comparison Requirements): without the LRS-assigned authority, stored and version; timestamps as
+// UTC instants; without the Verb's display and Activity definitions (not part of the statement); Agents
+// without the optional objectType, the mbox scheme and domain lower-cased, Group members in a fixed order;
+// contextActivities always as arrays; UUIDs (id, registration, StatementRef ids), mbox_sha1sum, attachment
+// sha2, context.language and attachment language-map keys lower-cased; score numbers by value; durations
+// to 0.01 s (Data 4.6). Expects a valid statement (validate_statement first).
 nlohmann::json comparison_form(const nlohmann::json& statement);
+
+// What the LRS changes in an accepted statement before storing it: under 2.0 the timestamps (statement
+// and SubStatement) are rewritten as the same instant in UTC (Data 4.5: the LRS SHOULD* return UTC).
+// 1.0.3 statements keep their serialisation. Call after validate_statement; it does not change the
+// comparison hash (the comparison form normalises timestamps itself).
+void normalise_for_storage(nlohmann::json& statement, Version version);
 
 // SHA-256 (hex) of the comparison form's canonical serialisation (keys sorted): equal hashes mean
 // equal statements by the spec's comparison rules.

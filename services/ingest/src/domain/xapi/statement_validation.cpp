@@ -1,11 +1,14 @@
 #include "domain/xapi/statement_validation.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <initializer_list>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string_view>
+#include <vector>
 
 #include "edfleet/core/ids.h"
 
@@ -13,6 +16,9 @@ namespace edfleet::ingest::xapi {
 namespace {
 
 using nlohmann::json;
+
+// The usageType of the attachment carrying a signed statement's JWS (Data 2.6).
+constexpr std::string_view kSignatureAttachment = "http://adlnet.gov/expapi/attachments/signature";
 
 std::string child(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -76,9 +82,12 @@ class Checker {
     if (s.contains("stored") && !timestamp(s["stored"], child(path, "stored"))) return false;
     if (s.contains("authority") && !authority(s["authority"], child(path, "authority"))) return false;
     if (s.contains("version")) {
+      // Data 2.4.10: 1.0.3 rejects every version not starting with "1.0."; 2.0 also takes 2.0.x.
       const auto& v = s["version"];
-      if (!v.is_string() || !parse_version(v.get_ref<const std::string&>())) {
-        return fail(child(path, "version"), "must be a supported xAPI version (1.0.x or 2.0.x)", v);
+      const auto parsed = v.is_string() ? parse_version(v.get_ref<const std::string&>()) : std::nullopt;
+      if (!parsed) return fail(child(path, "version"), "must be a supported xAPI version (1.0.x or 2.0.x)", v);
+      if (*parsed == Version::k2_0 && options_.version == Version::k1_0) {
+        return fail(child(path, "version"), "must be 1.0.x in an xAPI 1.0.3 request (X-Experience-API-Version)", v);
       }
     }
     if (s.contains("attachments") && !attachments(s["attachments"], child(path, "attachments"))) return false;
@@ -301,6 +310,16 @@ class Checker {
       type = v["objectType"].get<std::string>();
     }
     is_activity = type == "Activity";
+    if (type == "Activity" && !v.contains("objectType")) {
+      // Data 2.4.4.2: an Agent or Group as the object must say so; without objectType it is an Activity.
+      for (const char* key : {"mbox", "mbox_sha1sum", "openid", "account", "member"}) {
+        if (v.contains(key)) {
+          return fail_text(child(path, "objectType"),
+                           "is required when the object is an Agent or Group (found \"" + std::string(key) +
+                               "\"; without objectType the object is an Activity)");
+        }
+      }
+    }
     if (type == "Activity") return activity(v, path);
     if (type == "Agent") return agent(v, path);
     if (type == "Group") return group(v, path);
@@ -384,6 +403,103 @@ class Checker {
                                     "steps: performance)");
       }
       if (!components(d[list], lpath)) return false;
+    }
+    if (d.contains("correctResponsesPattern") &&
+        !response_patterns(d, interaction, child(path, "correctResponsesPattern"))) {
+      return false;
+    }
+    return true;
+  }
+
+  // The ids of an interaction component list, or nullopt when the definition does not carry the list.
+  static std::optional<std::set<std::string>> component_ids(const json& d, const char* list) {
+    if (!d.contains(list)) return std::nullopt;
+    std::set<std::string> ids;
+    for (const auto& c : d[list]) ids.insert(c["id"].get<std::string>());
+    return ids;
+  }
+
+  static std::vector<std::string> split(std::string_view text, std::string_view delimiter) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+      const auto end = text.find(delimiter, start);
+      parts.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+      if (end == std::string_view::npos) return parts;
+      start = end + delimiter.size();
+    }
+  }
+
+  static bool is_decimal(std::string_view text) {
+    if (text.empty()) return false;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size();
+  }
+
+  // Data 2.4.4.1 "Response Patterns": the format of each correctResponsesPattern string for the interaction
+  // type, and that the ids it names are in the definition's component lists (when they are given).
+  bool response_patterns(const json& d, const std::string& interaction, const std::string& path) {
+    const auto& patterns = d["correctResponsesPattern"];
+    const auto known = [&](const std::optional<std::set<std::string>>& ids, const std::string& id,
+                           const std::string& where, const char* list) {
+      if (!ids || ids->contains(id)) return true;
+      return fail_text(where, "names \"" + id + "\", which is not an id in " + list);
+    };
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      const std::string& p = patterns[i].get_ref<const std::string&>();
+      const auto ppath = item(path, i);
+      if (interaction == "true-false") {
+        if (p != "true" && p != "false") return fail(ppath, "must be \"true\" or \"false\" for a true-false interaction", patterns[i]);
+      } else if (interaction == "choice" || interaction == "sequencing") {
+        if (p.empty()) continue;  // no item selected
+        const auto choices = component_ids(d, "choices");
+        for (const auto& id : split(p, "[,]")) {
+          if (id.empty()) return fail(ppath, "must be choice ids delimited by [,] (an id is empty)", patterns[i]);
+          if (!known(choices, id, ppath, "choices")) return false;
+        }
+      } else if (interaction == "likert") {
+        if (p.find("[,]") != std::string::npos || p.empty()) {
+          return fail(ppath, "must be a single scale id for a likert interaction", patterns[i]);
+        }
+        if (!known(component_ids(d, "scale"), p, ppath, "scale")) return false;
+      } else if (interaction == "matching") {
+        if (p.empty()) continue;
+        const auto source = component_ids(d, "source");
+        const auto target = component_ids(d, "target");
+        for (const auto& pair : split(p, "[,]")) {
+          const auto items = split(pair, "[.]");
+          if (items.size() != 2 || items[0].empty() || items[1].empty()) {
+            return fail(ppath, "must be source[.]target pairs delimited by [,] for a matching interaction", patterns[i]);
+          }
+          if (!known(source, items[0], ppath, "source") || !known(target, items[1], ppath, "target")) return false;
+        }
+      } else if (interaction == "performance") {
+        std::string_view rest = p;
+        if (rest.starts_with("{order_matters=")) rest.remove_prefix(std::min(rest.size(), rest.find('}') + 1));
+        if (rest.empty()) continue;
+        const auto steps = component_ids(d, "steps");
+        for (const auto& step : split(rest, "[,]")) {
+          const auto dot = step.find("[.]");
+          if (dot == std::string::npos || dot == 0) {
+            return fail(ppath, "must be step[.]response items delimited by [,] for a performance interaction", patterns[i]);
+          }
+          if (!known(steps, step.substr(0, dot), ppath, "steps")) return false;
+        }
+      } else if (interaction == "numeric") {
+        const auto bounds = split(p, "[:]");
+        const bool single = bounds.size() == 1 && is_decimal(bounds[0]);
+        const bool range = bounds.size() == 2 && (bounds[0].empty() || is_decimal(bounds[0])) &&
+                           (bounds[1].empty() || is_decimal(bounds[1])) && !(bounds[0].empty() && bounds[1].empty());
+        if (!single && !range) {
+          return fail(ppath, "must be a number or a range min[:]max (either side may be omitted) for a numeric interaction",
+                      patterns[i]);
+        }
+        if (range && !bounds[0].empty() && !bounds[1].empty() && std::stod(bounds[0]) > std::stod(bounds[1])) {
+          return fail(ppath, "must have its minimum not greater than its maximum", patterns[i]);
+        }
+      }
+      // fill-in, long-fill-in and other: any string (characterstring parameters are not validated).
     }
     return true;
   }
@@ -571,9 +687,14 @@ class Checker {
       if (!iri(a["usageType"], child(apath, "usageType"))) return false;
       if (!language_map(a["display"], child(apath, "display"))) return false;
       if (a.contains("description") && !language_map(a["description"], child(apath, "description"))) return false;
+      static const std::regex kMediaType(R"(^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+[ \t]*(;.*)?$)");
       const auto& ct = a["contentType"];
-      if (!ct.is_string() || ct.get_ref<const std::string&>().find('/') == std::string::npos) {
-        return fail(child(apath, "contentType"), "must be an Internet Media Type, e.g. application/pdf", ct);
+      if (!ct.is_string() || !std::regex_match(ct.get_ref<const std::string&>(), kMediaType)) {
+        return fail(child(apath, "contentType"), "must be an Internet Media Type (RFC 2046), e.g. application/pdf", ct);
+      }
+      // Data 2.6: the signature of a signed statement is an application/octet-stream attachment.
+      if (a["usageType"] == kSignatureAttachment && ct != "application/octet-stream") {
+        return fail(child(apath, "contentType"), "must be application/octet-stream for a signature attachment", ct);
       }
       const auto& len = a["length"];
       if (!len.is_number_integer() || len.get<long long>() < 0) {
@@ -584,7 +705,12 @@ class Checker {
       if (hex) {
         for (char ch : sha2.get_ref<const std::string&>()) hex = hex && std::isxdigit(static_cast<unsigned char>(ch));
       }
-      if (!hex) return fail(child(apath, "sha2"), "must be the hexadecimal SHA-2 hash of the attachment", sha2);
+      // SHA-224, -256, -384 or -512 in hexadecimal.
+      const std::size_t digits = hex ? sha2.get_ref<const std::string&>().size() : 0;
+      if (!hex || (digits != 56 && digits != 64 && digits != 96 && digits != 128)) {
+        return fail(child(apath, "sha2"), "must be the hexadecimal SHA-2 hash of the attachment (56, 64, 96 or 128 digits)",
+                    sha2);
+      }
       if (a.contains("fileUrl") && !iri(a["fileUrl"], child(apath, "fileUrl"), "an IRL with a scheme")) return false;
     }
     return true;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "domain/xapi/attachments.h"
 #include "domain/xapi/statement_form.h"
 #include "domain/xapi/statement_validation.h"
 #include "edfleet/core/log.h"
@@ -15,9 +16,21 @@ using nlohmann::json;
 
 std::string where(bool batch, std::size_t index) { return batch ? "[" + std::to_string(index) + "]" : std::string(); }
 
+// The field an error about a statement's id names: "[3].id" in a batch, "id" for one statement.
+std::string id_field(bool batch, std::size_t index) { return batch ? where(batch, index) + ".id" : std::string("id"); }
+
 std::string statement_name(bool batch, std::size_t index) {
   return batch ? "statement [" + std::to_string(index) + "]" : std::string("the statement");
 }
+
+// Without cryptography there are no parts to hash and no JWS to verify: the attachment rules still
+// apply (every attachment then needs a fileUrl, and signatures are refused).
+struct NoCrypto final : JwsVerifier {
+  std::optional<std::string> sha2_hex(std::string_view, std::size_t) override { return std::nullopt; }
+  core::Result<VerifiedJws> verify(std::string_view) override {
+    return core::Error::invalid("this LRS cannot verify signatures");
+  }
+};
 
 }  // namespace
 
@@ -31,14 +44,15 @@ json authority_for(const std::string& tenant, const std::string& principal) {
 
 StoreStatements::StoreStatements(EventPublisher& publisher, AcceptedEventLedger& ledger, XapiPayloadEncoder& encoder,
                                  core::Clock& clock, core::IdGenerator& ids, StoreSettings settings,
-                                 ConsistencyTracker* consistency)
+                                 ConsistencyTracker* consistency, JwsVerifier* crypto)
     : publisher_(publisher),
       ledger_(ledger),
       encoder_(encoder),
       clock_(clock),
       ids_(ids),
       settings_(std::move(settings)),
-      consistency_(consistency) {}
+      consistency_(consistency),
+      crypto_(crypto) {}
 
 core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) {
   // 1. The shape of the request.
@@ -73,6 +87,23 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     if (auto valid = validate_statement(statements[i], {request.version}, where(batch, i)); !valid) return valid.error();
   }
 
+  // Attachment parts to Attachment objects (before ids: the parts are judged on what the client sent).
+  if (crypto_ == nullptr && !request.attachment_parts.empty()) {
+    return core::Error::invalid("This LRS does not accept attachment data.", "Content-Type");
+  }
+  MatchedAttachments matched;
+  if (crypto_ != nullptr) {
+    auto matching = match_attachments(statements, batch, request.multipart, request.attachment_parts, *crypto_,
+                                      settings_.max_attachment_bytes);
+    if (!matching) return matching.error();
+    matched = std::move(matching).value();
+  } else {
+    auto matching = NoCrypto{};
+    auto checked = match_attachments(statements, batch, request.multipart, {}, matching, 0);
+    if (!checked) return checked.error();
+    matched = std::move(checked).value();
+  }
+
   // 3. Ids: the statement's, the PUT parameter, or a new one; unique within the batch.
   std::vector<std::string> ids(statements.size());
   std::map<std::string, std::size_t> first_index;
@@ -96,7 +127,14 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     if (!inserted) {
       return core::Error::invalid("Statement id " + ids[i] + " appears more than once in the batch ([" +
                                       std::to_string(it->second) + "] and [" + std::to_string(i) + "]).",
-                                  where(batch, i) + ".id");
+                                  id_field(batch, i));
+    }
+  }
+
+  // Signed statements: the JWS must sign this very statement (its id is known now).
+  if (crypto_ != nullptr) {
+    if (auto signed_ok = verify_signatures(statements, batch, matched, *crypto_, request.version); !signed_ok) {
+      return signed_ok.error();
     }
   }
 
@@ -120,7 +158,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
           return core::Error{core::ErrorCode::kConflict,
                              "Statement " + ids[i] + " (" + statement_name(batch, i) +
                                  ") is being stored right now with different content; statements are immutable.",
-                             where(batch, i) + ".id"};
+                             id_field(batch, i)};
         }
         busy = true;
       }
@@ -164,7 +202,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
                          "Statement " + ids[i] + " (" + statement_name(batch, i) +
                              ") is already stored with different content; statements are immutable (void it and "
                              "send a new one).",
-                         where(batch, i) + ".id"};
+                         id_field(batch, i)};
     }
   }
   if (fresh.empty()) return result;
@@ -176,6 +214,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
   events.reserve(fresh.size());
   for (const std::size_t i : fresh) {
     json& s = statements[i];
+    normalise_for_storage(s, request.version);  // 2.0: timestamps stored in UTC
     s["stored"] = stored_text;
     s["authority"] = request.authority;
     if (!s.contains("version")) s["version"] = request.version == Version::k2_0 ? "2.0.0" : "1.0.0";
@@ -202,8 +241,8 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     event.received_at = from_timestamp(stored);
     event.trace_id = request.trace_id;
     event.payload.kind = "xapi_statement";
-    event.payload.encoded = encoder_.encode(text, request.version_text);
-    event.serialized_size = text.size();
+    event.payload.encoded = encoder_.encode(text, request.version_text, matched.by_statement[i]);
+    event.serialized_size = event.payload.encoded.size();
     events.push_back(std::move(event));
   }
 

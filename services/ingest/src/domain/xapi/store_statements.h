@@ -18,11 +18,13 @@
 
 #include "domain/xapi/consistency.h"
 #include "domain/xapi/formats.h"
+#include "domain/xapi/multipart.h"
 #include "edfleet/core/clock.h"
 #include "edfleet/core/ids.h"
 #include "edfleet/core/result.h"
 #include "ports/accepted_event_ledger.h"
 #include "ports/event_publisher.h"
+#include "ports/jws_verifier.h"
 #include "ports/xapi_payload_encoder.h"
 
 namespace edfleet::ingest::xapi {
@@ -33,6 +35,9 @@ struct StoreSettings {
   std::string source = "edfleet-ingest/xapi"; // the events' `source`
   // How long a request waits for another request of this process that is storing the same statement.
   std::chrono::milliseconds in_flight_wait{30000};
+  // The attachment data of one request (distinct parts); more: 413. It travels on the events, so it
+  // must stay below Kafka's message size limit (about 1 MB by default) together with the statement.
+  std::size_t max_attachment_bytes = 640 * 1024;
 };
 
 // One PUT or POST, as the transport understood it.
@@ -44,6 +49,10 @@ struct StoreRequest {
   std::optional<std::string> statement_id;   // PUT ?statementId=; nullopt for POST
   nlohmann::json body;                       // PUT: one statement; POST: one statement or an array
   std::string trace_id;
+  // multipart/mixed (Communication 1.5.2): the parts after the statements part, each an attachment's
+  // raw data. For application/json (multipart false) there are none and every attachment needs a fileUrl.
+  bool multipart = false;
+  std::vector<MultipartPart> attachment_parts;
 };
 
 struct StoreResult {
@@ -56,7 +65,12 @@ struct StoreResult {
 // process are publishing right now: a statement id in flight with other content is a 409 at once; with
 // the same content the request waits for the other one to finish, then finds it stored (no change).
 //
-// Errors: kInvalidArgument (400: invalid statement, duplicate ids in the batch, PUT id mismatch),
+// Attachments: parts are matched to the statements' Attachment objects by SHA-2 and signed statements
+// verified (domain/xapi/attachments.h) before anything is published; each statement's event carries the
+// data of its attachments, so it is durable on Kafka before the answer.
+//
+// Errors: kInvalidArgument (400: invalid statement, duplicate ids in the batch, PUT id mismatch,
+// attachment parts that do not match, a malformed or wrong signature),
 // kConflict (409: an id already stored with different content), kResourceExhausted (413),
 // kUnavailable (503: the ledger or Kafka did not answer; retrying the whole request is safe: what was
 // stored comes back as unchanged).
@@ -64,7 +78,7 @@ class StoreStatements {
  public:
   StoreStatements(EventPublisher& publisher, AcceptedEventLedger& ledger, XapiPayloadEncoder& encoder,
                   core::Clock& clock, core::IdGenerator& ids, StoreSettings settings,
-                  ConsistencyTracker* consistency = nullptr);
+                  ConsistencyTracker* consistency = nullptr, JwsVerifier* crypto = nullptr);
 
   core::Result<StoreResult> execute(const StoreRequest& request);
 
@@ -76,6 +90,7 @@ class StoreStatements {
   core::IdGenerator& ids_;
   StoreSettings settings_;
   ConsistencyTracker* consistency_;  // optional: statements are pending until materialised
+  JwsVerifier* crypto_;              // optional: without it attachment parts are refused
 
   // Statement ids being stored by some request, with their comparison hash.
   std::mutex in_flight_mutex_;

@@ -1,0 +1,130 @@
+#include "adapters/openssl_jws_verifier.h"
+
+#include <memory>
+
+#include <nlohmann/json.hpp>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+namespace edfleet::ingest {
+namespace {
+
+core::Error malformed(std::string message) { return core::Error::invalid(std::move(message)); }
+
+const EVP_MD* digest_for_hex_length(std::size_t hex_digits) {
+  switch (hex_digits) {
+    case 56: return EVP_sha224();
+    case 64: return EVP_sha256();
+    case 96: return EVP_sha384();
+    case 128: return EVP_sha512();
+    default: return nullptr;
+  }
+}
+
+const EVP_MD* digest_for_alg(std::string_view alg) {
+  if (alg == "RS256") return EVP_sha256();
+  if (alg == "RS384") return EVP_sha384();
+  if (alg == "RS512") return EVP_sha512();
+  return nullptr;
+}
+
+// Base64 (RFC 4648) in either alphabet, padding optional; nullopt on any other character.
+std::optional<std::string> base64_decode(std::string_view text, bool url) {
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned int buffer = 0;
+  int bits = 0;
+  std::size_t padding = 0;
+  for (const char c : text) {
+    int value = -1;
+    if (c >= 'A' && c <= 'Z') value = c - 'A';
+    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') value = c - '0' + 52;
+    else if (c == (url ? '-' : '+')) value = 62;
+    else if (c == (url ? '_' : '/')) value = 63;
+    else if (c == '=') {
+      ++padding;
+      continue;
+    }
+    if (value < 0 || padding > 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<unsigned int>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  if (bits >= 6 || padding > 2) return std::nullopt;  // a lone trailing character is not base64
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> OpenSslJwsVerifier::sha2_hex(std::string_view data, std::size_t hex_digits) {
+  const EVP_MD* md = digest_for_hex_length(hex_digits);
+  if (md == nullptr) return std::nullopt;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &length, md, nullptr) != 1) return std::nullopt;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
+  }
+  return out;
+}
+
+core::Result<VerifiedJws> OpenSslJwsVerifier::verify(std::string_view compact) {
+  const auto first = compact.find('.');
+  const auto second = first == std::string_view::npos ? first : compact.find('.', first + 1);
+  if (second == std::string_view::npos || compact.find('.', second + 1) != std::string_view::npos) {
+    return malformed("the JWS is not in compact serialisation (header.payload.signature)");
+  }
+  const auto header_text = base64_decode(compact.substr(0, first), true);
+  const auto payload = base64_decode(compact.substr(first + 1, second - first - 1), true);
+  const auto signature = base64_decode(compact.substr(second + 1), true);
+  if (!header_text || !payload || !signature) return malformed("the JWS has a part that is not base64url");
+  const auto header = nlohmann::json::parse(*header_text, nullptr, false);
+  if (!header.is_object()) return malformed("the JWS header is not a JSON object");
+  const auto& alg = header.contains("alg") && header["alg"].is_string() ? header["alg"].get_ref<const std::string&>()
+                                                                          : std::string();
+  const EVP_MD* md = digest_for_alg(alg);
+  if (md == nullptr) {
+    return malformed("the JWS algorithm must be RS256, RS384 or RS512; got \"" + alg + "\"");
+  }
+  if (signature->empty()) return malformed("the JWS has no signature");
+  VerifiedJws out{alg, *payload, false};
+  if (!header.contains("x5c")) return out;  // nothing to verify against (see README)
+
+  const auto& chain = header["x5c"];
+  if (!chain.is_array() || chain.empty() || !chain[0].is_string()) {
+    return malformed("the JWS header's x5c must be a non-empty array of base64 certificates");
+  }
+  const auto der = base64_decode(chain[0].get_ref<const std::string&>(), false);
+  if (!der) return malformed("the first x5c certificate is not base64");
+  const auto* bytes = reinterpret_cast<const unsigned char*>(der->data());
+  std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &bytes, static_cast<long>(der->size())), X509_free);
+  if (!cert) {
+    ERR_clear_error();
+    return malformed("the first x5c certificate is not a DER X.509 certificate");
+  }
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(X509_get_pubkey(cert.get()), EVP_PKEY_free);
+  if (!key || EVP_PKEY_base_id(key.get()) != EVP_PKEY_RSA) {
+    return malformed("the x5c certificate's key is not an RSA key (" + alg + " needs one)");
+  }
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  const std::string_view signing_input = compact.substr(0, second);
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key.get()) != 1 ||
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature->data()), signature->size(),
+                       reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) != 1) {
+    ERR_clear_error();  // a bad signature is an answer, not a fault: leave no error behind
+    return malformed("the JWS signature does not verify with the key of its x5c certificate");
+  }
+  out.certificate_checked = true;
+  return out;
+}
+
+}  // namespace edfleet::ingest

@@ -1,0 +1,477 @@
+// The conformance-style suite at the HTTP level, written from the xAPI Communication part (1.0.3 and 2.0):
+// the status of every kind of error (400 per parameter, 401, 404, 405, 409, 413), the version header
+// rules (3.3), X-Experience-API-Consistent-Through (2.1.3) and Last-Modified. The built edfleet-ingest
+// runs against the test binary's embedded Kafka and Postgres, as in xapi_integration_test.cpp. Each
+// table row names the section it comes from.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "edfleet/core/time_format.h"
+#include "edfleet/testing/testing.h"
+#include "xapi_http_test_support.h"
+
+using namespace edfleet;
+using namespace edfleet::ingest::xapi_test;
+using nlohmann::json;
+
+namespace {
+
+// One ingest process for the whole binary.
+testing::ServiceProcess& ingest() {
+  static auto process = ingest::xapi_test::start_ingest("ingest_xapi_conformance",
+                                                {{"EDFLEET_INGEST_XAPI_MAX_BATCH_STATEMENTS", "10"},
+                                                 {"EDFLEET_INGEST_XAPI_MAX_STATEMENT_BYTES", "4096"},
+                                                 {"EDFLEET_INGEST_XAPI_BASIC_CREDENTIALS", "conf-key=conf-basic:pw"}});
+  return *process;
+}
+
+httplib::Client client() { return ingest::xapi_test::http_client(ingest().http_port()); }
+
+json statement(const std::string& id = "") {
+  json s = json::parse(R"({"actor": {"mbox": "mailto:ada@example.com", "name": "Ada"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
+    "object": {"id": "https://lms.example.com/course/algebra-1"},
+    "result": {"duration": "PT1M30.5S"},
+    "timestamp": "2026-11-25T09:30:00.000Z"})");
+  if (!id.empty()) s["id"] = id;
+  return s;
+}
+
+// Every Statements response carries the version in use and a Consistent-Through in ISO 8601 (2.1.3, 3.3).
+void check_statement_headers(const httplib::Result& r, const std::string& version = "1.0.3") {
+  CHECK(r->get_header_value("X-Experience-API-Version") == version);
+  const auto through = r->get_header_value("X-Experience-API-Consistent-Through");
+  INFO("Consistent-Through: " << through);
+  CHECK(core::parse_rfc3339(through).has_value());
+}
+
+httplib::Result post(httplib::Client& c, const std::string& tenant, const std::string& body,
+                     const std::string& version = "1.0.3") {
+  return c.Post("/xapi/statements", xapi_headers(tenant, version), body, "application/json");
+}
+
+httplib::Result put(httplib::Client& c, const std::string& tenant, const std::string& id, const std::string& body,
+                    const std::string& version = "1.0.3") {
+  return c.Put(("/xapi/statements?statementId=" + id).c_str(), xapi_headers(tenant, version), body, "application/json");
+}
+
+httplib::Result get(httplib::Client& c, const std::string& tenant, const std::string& query,
+                    const std::string& version = "1.0.3") {
+  return c.Get(("/xapi/statements" + (query.empty() ? std::string() : "?" + query)).c_str(), xapi_headers(tenant, version));
+}
+
+// Waits until GET ?`query` answers `status` (the materialiser is asynchronous).
+bool eventually(httplib::Client& c, const std::string& tenant, const std::string& query, int status) {
+  return testing::wait_until([&] {
+    auto r = get(c, tenant, query, "2.0.0");
+    return r && r->status == status;
+  });
+}
+
+const std::string kId1 = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e01";
+const std::string kId2 = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e02";
+
+}  // namespace
+
+TEST_CASE("Communication 3.2: every GET parameter error is 400 naming the parameter", "[xapi][conformance][integration]") {
+  struct Row {
+    const char* section;
+    std::string query;
+    const char* field;
+    const char* version = "1.0.3";
+  };
+  const std::vector<Row> rows = {
+      {"3.2 unknown parameter", "color=red", "color"},
+      {"3.2 a parameter in the wrong case", "statementID=" + kId1, "statementID"},
+      {"3.2 a parameter in the wrong case", "Verb=" + url_encoded("http://x.com/v"), "Verb"},
+      {"2.1.3 statementId and voidedStatementId together", "statementId=" + kId1 + "&voidedStatementId=" + kId2,
+       "voidedStatementId"},
+      {"2.1.3 statementId with another parameter", "statementId=" + kId1 + "&limit=1", "limit"},
+      {"2.1.3 voidedStatementId with another parameter", "voidedStatementId=" + kId1 + "&ascending=true", "ascending"},
+      {"2.2 statementId is a UUID", "statementId=12", "statementId"},
+      {"2.2 voidedStatementId is a UUID", "voidedStatementId=abc", "voidedStatementId"},
+      {"2.1.3 agent is an Agent as JSON", "agent=ada", "agent"},
+      {"2.1.3 agent follows the Agent rules (one IFI)",
+       "agent=" + url_encoded(R"({"mbox": "mailto:a@x.com", "openid": "http://x.com/a"})"), "agent"},
+      {"2.1.3 verb is an IRI", "verb=completed", "verb"},
+      {"2.1.3 activity is an IRI", "activity=algebra", "activity"},
+      {"2.1.3 registration is a UUID", "registration=session-1", "registration"},
+      {"2.1.3 since is a timestamp", "since=yesterday", "since"},
+      {"2.1.3 until is a timestamp", "until=2026-13-01T00:00:00Z", "until"},
+      {"2.1.3 (2.0) since is RFC 3339 with a zone", "since=2026-11-25T09:30:00", "since", "2.0.0"},
+      {"2.1.3 limit is a non-negative integer", "limit=ten", "limit"},
+      {"2.1.3 limit is a non-negative integer", "limit=-1", "limit"},
+      {"2.1.3 format is ids, exact or canonical", "format=full", "format"},
+      {"2.1.3 ascending is a boolean", "ascending=1", "ascending"},
+      {"2.1.3 related_agents is a boolean", "related_agents=yes", "related_agents"},
+      {"2.1.3 related_activities is a boolean", "related_activities=TRUE", "related_activities"},
+      {"2.1.3 more is a cursor the LRS gave", "more=0123", "more"},
+  };
+  auto c = client();
+  for (const auto& row : rows) {
+    auto r = get(c, "conf-params", row.query, row.version);
+    REQUIRE(r);
+    INFO(row.section << ": ?" << row.query << " -> " << r->status << " " << r->body);
+    CHECK(r->status == 400);
+    CHECK(error_of(r).value("field", "") == row.field);
+    CHECK_FALSE(error_of(r).value("message", "").empty());
+    check_statement_headers(r, row.version[0] == '2' ? "2.0.0" : "1.0.3");
+  }
+}
+
+TEST_CASE("Communication 2.1.1/2.1.2: write errors are 400 and say what and where", "[xapi][conformance][integration]") {
+  auto c = client();
+  struct Row {
+    const char* section;
+    std::function<httplib::Result()> send;
+    const char* field;  // "" when the error is about the body as a whole
+    const char* says;   // part of the message
+  };
+  json other = statement(kId2);
+  const std::vector<Row> rows = {
+      {"2.1.1 PUT needs statementId",
+       [&] { return c.Put("/xapi/statements", xapi_headers("conf-write"), statement().dump(), "application/json"); },
+       "statementId", "statementId"},
+      {"2.1.1 statementId is a UUID", [&] { return put(c, "conf-write", "42", statement().dump()); }, "statementId",
+       "UUID"},
+      {"3.2 a parameter in the wrong case on PUT",
+       [&] {
+         return c.Put(("/xapi/statements?statementID=" + kId1).c_str(), xapi_headers("conf-write"), statement().dump(),
+                      "application/json");
+       },
+       "statementID", "did you mean \"statementId\""},
+      {"3.2 an unknown parameter on PUT",
+       [&] {
+         return c.Put(("/xapi/statements?statementId=" + kId1 + "&color=red").c_str(), xapi_headers("conf-write"),
+                      statement().dump(), "application/json");
+       },
+       "color", "Unknown parameter"},
+      {"3.2 POST takes no parameters (statementId belongs to PUT)",
+       [&] {
+         return c.Post(("/xapi/statements?statementId=" + kId1).c_str(), xapi_headers("conf-write"), statement().dump(),
+                       "application/json");
+       },
+       "statementId", "Unknown parameter"},
+      {"3.2 the agent parameter is JSON without duplicate keys",
+       [&] {
+         return c.Get("/xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3Aa%40x.com%22%2C%22mbox%22%3A%22mailto%3Ab%40x.com%22%7D",
+                      xapi_headers("conf-write"));
+       },
+       "agent", "more than once"},
+      {"2.1.1 the id matches statementId", [&] { return put(c, "conf-write", kId1, other.dump()); }, "id",
+       "must match"},
+      {"Data 2.2 each property once (duplicate key)",
+       [&] {
+         return post(c, "conf-write", R"({"actor": {"mbox": "mailto:a@x.com"}, "verb": {"id": "http://x.com/v"},
+                                          "object": {"id": "http://x.com/o"}, "verb": {"id": "http://x.com/w"}})");
+       },
+       "verb", "more than once"},
+      {"Data 2.2 each property once (nested duplicate key)",
+       [&] {
+         return post(c, "conf-write", R"([{"actor": {"mbox": "mailto:a@x.com", "mbox": "mailto:b@x.com"},
+                                           "verb": {"id": "http://x.com/v"}, "object": {"id": "http://x.com/o"}}])");
+       },
+       "[0].actor.mbox", "\"mbox\""},
+      {"3.2 malformed JSON", [&] { return post(c, "conf-write", R"({"actor": )"); }, "", "not valid JSON"},
+      {"3.2 the content type matches the content",
+       [&] { return c.Post("/xapi/statements", xapi_headers("conf-write"), statement().dump(), "text/plain"); },
+       "Content-Type", "application/json"},
+      {"Data 2.2 a statement is an object", [&] { return post(c, "conf-write", "42"); }, "", "statement"},
+      {"2.1.2 duplicate ids in a batch",
+       [&] { return post(c, "conf-write", json::array({statement(kId1), statement(kId1)}).dump()); }, "[1].id",
+       "more than once"},
+      {"3.2 one invalid statement rejects the batch",
+       [&] {
+         json bad = statement();
+         bad["actor"]["mbox"] = "ada@example.com";
+         return post(c, "conf-write", json::array({statement(), bad}).dump());
+       },
+       "[1].actor.mbox", "mailto"},
+      {"Data 2.4.10 (1.0.3) version must start with 1.0.",
+       [&] {
+         json s = statement();
+         s["version"] = "2.0.0";
+         return post(c, "conf-write", s.dump());
+       },
+       "version", "1.0"},
+      {"Data 4.5 (2.0) timestamps need a zone",
+       [&] {
+         json s = statement();
+         s["timestamp"] = "2026-11-25T09:30:00";
+         return post(c, "conf-write", s.dump(), "2.0.0");
+       },
+       "timestamp", "RFC 3339"},
+  };
+  for (const auto& row : rows) {
+    auto r = row.send();
+    REQUIRE(r);
+    INFO(row.section << " -> " << r->status << " " << r->body);
+    CHECK(r->status == 400);
+    CHECK(error_of(r).value("field", "") == row.field);
+    CHECK(error_of(r).value("message", "").find(row.says) != std::string::npos);
+    CHECK(r->has_header("X-Experience-API-Consistent-Through"));
+  }
+  // Nothing of a refused request was stored.
+  auto none = get(c, "conf-write", "");
+  REQUIRE(none);
+  CHECK(json::parse(none->body)["statements"].empty());
+}
+
+TEST_CASE("Communication 3.3: the version header on every request and response", "[xapi][conformance][integration]") {
+  auto c = client();
+  struct Row {
+    const char* section;
+    const char* version;  // "" = no header
+    int status;
+    const char* answered;
+  };
+  const std::vector<Row> rows = {
+      {"3.3 a request without the header is rejected", "", 400, "2.0.0"},
+      {"3.3 versions before 1.0.0 are rejected", "0.95", 400, "2.0.0"},
+      {"3.3 versions 1.1.0 and later are rejected", "1.1.0", 400, "2.0.0"},
+      {"3.3 versions 1.1.0 and later are rejected", "3.0.0", 400, "2.0.0"},
+      {"3.3 garbage is rejected", "latest", 400, "2.0.0"},
+      {"3.3 1.0 is taken as 1.0.0", "1.0", 200, "1.0.3"},
+      {"3.3 any 1.0.x is accepted, answered with the latest patch", "1.0.1", 200, "1.0.3"},
+      {"3.3 1.0.3", "1.0.3", 200, "1.0.3"},
+      {"3.3 (2.0) 2.0.0", "2.0.0", 200, "2.0.0"},
+  };
+  for (const auto& row : rows) {
+    auto r = get(c, "conf-version", "limit=1", row.version);
+    REQUIRE(r);
+    INFO(row.section << " (" << row.version << ") -> " << r->status << " " << r->body);
+    CHECK(r->status == row.status);
+    CHECK(r->get_header_value("X-Experience-API-Version") == row.answered);
+    if (row.status == 400) {
+      CHECK(error_of(r).value("field", "") == "X-Experience-API-Version");
+    }
+  }
+  // About needs neither the header nor credentials and lists the versions (2.8).
+  auto about = c.Get("/xapi/about");
+  REQUIRE(about);
+  CHECK(about->status == 200);
+  CHECK(about->has_header("X-Experience-API-Version"));
+  const json versions = json::parse(about->body)["version"];
+  CHECK(std::find(versions.begin(), versions.end(), "1.0.3") != versions.end());
+  CHECK(std::find(versions.begin(), versions.end(), "2.0.0") != versions.end());
+}
+
+TEST_CASE("Communication 3.2: 401 for missing or refused credentials", "[xapi][conformance][integration]") {
+  const httplib::Headers version = {{"X-Experience-API-Version", "1.0.3"}};
+  struct Row {
+    const char* section;
+    std::optional<std::string> authorization;
+  };
+  const std::vector<Row> rows = {
+      {"3.2 no credentials", std::nullopt},
+      {"3.2 refused password", "Basic " + std::string("Y29uZi1rZXk6d3Jvbmc=")},  // conf-key:wrong
+      {"3.2 unknown user", "Basic " + std::string("bm9ib2R5OnB3")},              // nobody:pw
+      {"3.2 not base64", std::string("Basic !!!")},
+      {"3.2 another scheme", std::string("Bearer abc")},
+  };
+  auto c = client();
+  for (const auto& row : rows) {
+    httplib::Headers h = version;
+    if (row.authorization) h.emplace("Authorization", *row.authorization);
+    auto r = c.Post("/xapi/statements", h, statement().dump(), "application/json");
+    REQUIRE(r);
+    INFO(row.section << " -> " << r->status << " " << r->body);
+    CHECK(r->status == 401);
+    CHECK(r->has_header("WWW-Authenticate"));
+    CHECK(r->has_header("X-Experience-API-Version"));
+    CHECK(r->has_header("X-Experience-API-Consistent-Through"));
+  }
+  httplib::Headers ok = version;
+  ok.emplace("Authorization", "Basic Y29uZi1rZXk6cHc=");  // conf-key:pw
+  auto r = c.Post("/xapi/statements", ok, statement().dump(), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("Communication 3.2: 405 for methods a resource does not have", "[xapi][conformance][integration]") {
+  auto c = client();
+  const auto h = xapi_headers("conf-method");
+  std::vector<std::pair<const char*, httplib::Result>> rows;
+  rows.emplace_back("DELETE /xapi/statements", c.Delete("/xapi/statements", h));
+  rows.emplace_back("PATCH /xapi/statements", c.Patch("/xapi/statements", h, "{}", "application/json"));
+  rows.emplace_back("POST /xapi/about", c.Post("/xapi/about", h, "{}", "application/json"));
+  rows.emplace_back("PUT /xapi/about", c.Put("/xapi/about", h, "{}", "application/json"));
+  rows.emplace_back("DELETE /xapi/about", c.Delete("/xapi/about", h));
+  for (auto& [what, r] : rows) {
+    REQUIRE(r);
+    INFO(what << " -> " << r->status << " " << r->body);
+    CHECK(r->status == 405);
+    CHECK(r->has_header("Allow"));
+  }
+}
+
+TEST_CASE("Communication 3.2: 413 for batches and statements over the limits", "[xapi][conformance][integration]") {
+  auto c = client();
+  auto batch = post(c, "conf-limits", json(std::vector<json>(11, statement())).dump());
+  REQUIRE(batch);
+  INFO(batch->body);
+  CHECK(batch->status == 413);
+  CHECK(error_of(batch).value("message", "").find("10") != std::string::npos);
+  json big = statement();
+  big["result"]["response"] = std::string(5000, 'x');
+  auto one = post(c, "conf-limits", big.dump());
+  REQUIRE(one);
+  INFO(one->body);
+  CHECK(one->status == 413);
+  check_statement_headers(one);
+  auto within = post(c, "conf-limits", json(std::vector<json>(10, statement())).dump());
+  REQUIRE(within);
+  CHECK(within->status == 200);
+}
+
+TEST_CASE("Communication 2.1.1/2.1.2 and Data 2.3.1: same id, equal content by the comparison rules, no change; "
+          "other content 409",
+          "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e10";
+  auto first = put(c, "conf-compare", id, statement(id).dump());
+  REQUIRE(first);
+  INFO(first->body);
+  REQUIRE(first->status == 204);
+  check_statement_headers(first);
+
+  struct Row {
+    const char* section;
+    std::function<void(json&)> change;
+    int put_status;   // PUT answers 204 for no change
+    int post_status;  // POST answers 200
+  };
+  const std::vector<Row> rows = {
+      {"the same statement again", [](json&) {}, 204, 200},
+      {"Data 2.3.1 timestamp in another zone, same instant",
+       [](json& s) { s["timestamp"] = "2026-11-25T10:30:00+01:00"; }, 204, 200},
+      {"Data 4.6 duration beyond 0.01 s", [](json& s) { s["result"]["duration"] = "PT1M30.504S"; }, 204, 200},
+      {"Data 2.3.1 upper-case id", [&](json& s) {
+         std::string upper = id;
+         for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+         s["id"] = upper;
+       }, 204, 200},
+      {"Data 2.3.1 mbox scheme and domain case", [](json& s) { s["actor"]["mbox"] = "MAILTO:ada@Example.COM"; }, 204,
+       200},
+      {"Data 2.3.1 verb display is not part of the statement", [](json& s) { s["verb"]["display"] = {{"fr", "fini"}}; },
+       204, 200},
+      {"Data 2.3.1 authority/stored/version are the LRS's",
+       [](json& s) {
+         s["stored"] = "2020-01-01T00:00:00Z";
+         s["version"] = "1.0.0";
+       },
+       204, 200},
+      {"Data 2.3.1 another duration is other content", [](json& s) { s["result"]["duration"] = "PT90.5S"; }, 409, 409},
+      {"Data 2.3.1 another instant is other content",
+       [](json& s) { s["timestamp"] = "2026-11-25T09:30:00.001Z"; }, 409, 409},
+      {"Data 2.3.1 the mbox local part is case-sensitive", [](json& s) { s["actor"]["mbox"] = "mailto:Ada@example.com"; },
+       409, 409},
+  };
+  for (const auto& row : rows) {
+    json s = statement(id);
+    row.change(s);
+    INFO(row.section << ": " << s.dump());
+    auto by_put = put(c, "conf-compare", id, s.dump());
+    REQUIRE(by_put);
+    INFO("PUT -> " << by_put->status << " " << by_put->body);
+    CHECK(by_put->status == row.put_status);
+    check_statement_headers(by_put);
+    auto by_post = post(c, "conf-compare", s.dump());
+    REQUIRE(by_post);
+    INFO("POST -> " << by_post->status << " " << by_post->body);
+    CHECK(by_post->status == row.post_status);
+    if (row.post_status == 409) {
+      // The field names the id: "id" for one statement ("[i].id" in a batch).
+      CHECK(error_of(by_post).value("field", "") == "id");
+      CHECK(error_of(by_post).value("message", "").find(id) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("Communication 2.1.3: 404, Last-Modified and Consistent-Through on reads", "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e20";
+  const std::string voiding = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e21";
+  auto unknown = get(c, "conf-read", "statementId=" + id);
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+  check_statement_headers(unknown);
+
+  // What the client says of stored and authority is validated, then replaced (Data 2.4.8, 2.4.9).
+  json sent = statement(id);
+  sent["stored"] = "2001-01-01T00:00:00Z";
+  sent["authority"] = {{"objectType", "Agent"}, {"mbox", "mailto:impostor@example.com"}};
+  auto stored = post(c, "conf-read", sent.dump(), "2.0.0");
+  REQUIRE(stored);
+  REQUIRE(stored->status == 200);
+  REQUIRE(eventually(c, "conf-read", "statementId=" + id, 200));
+  auto r = get(c, "conf-read", "statementId=" + id, "2.0.0");
+  REQUIRE(r);
+  check_statement_headers(r, "2.0.0");
+  const json s = json::parse(r->body);
+  // Last-Modified is the statement's stored time (to the second, as HTTP dates are).
+  const auto stored_at = core::parse_rfc3339(s["stored"].get<std::string>());
+  REQUIRE(stored_at);
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(*stored_at));
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char expected[64];
+  std::strftime(expected, sizeof expected, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  CHECK(r->get_header_value("Last-Modified") == expected);
+  // The LRS sets stored, authority and version (Data 2.4.8-2.4.10).
+  CHECK(s["authority"]["account"]["name"] == "key-1");
+  CHECK_FALSE(s["authority"].contains("mbox"));
+  CHECK(s["stored"] != "2001-01-01T00:00:00Z");
+  CHECK(s["version"] == "2.0.0");
+  // Consistent-Through reaches the statement's stored time once it is materialised.
+  CHECK(testing::wait_until([&] {
+    auto again = get(c, "conf-read", "statementId=" + id, "2.0.0");
+    if (!again) return false;
+    const auto through = core::parse_rfc3339(again->get_header_value("X-Experience-API-Consistent-Through"));
+    return through && *through >= *stored_at;
+  }));
+  auto query = get(c, "conf-read", "verb=" + url_encoded("http://adlnet.gov/expapi/verbs/completed"), "2.0.0");
+  REQUIRE(query);
+  CHECK(query->status == 200);
+  CHECK(query->get_header_value("Last-Modified") == expected);
+  check_statement_headers(query, "2.0.0");
+
+  // Voided: 404 by statementId, 200 by voidedStatementId (2.1.4).
+  json v = json::parse(R"({"actor": {"mbox": "mailto:admin@example.com"},
+      "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"}, "object": {"objectType": "StatementRef"}})");
+  v["id"] = voiding;
+  v["object"]["id"] = id;
+  auto voided = post(c, "conf-read", v.dump(), "2.0.0");
+  REQUIRE(voided);
+  REQUIRE(voided->status == 200);
+  REQUIRE(eventually(c, "conf-read", "statementId=" + id, 404));
+  auto by_voided = get(c, "conf-read", "voidedStatementId=" + id, "2.0.0");
+  REQUIRE(by_voided);
+  CHECK(by_voided->status == 200);
+  auto wrong_way = get(c, "conf-read", "voidedStatementId=" + voiding, "2.0.0");
+  REQUIRE(wrong_way);
+  CHECK(wrong_way->status == 404);
+
+  // HEAD answers as GET would, without a body (Communication 1.1).
+  for (const auto& [head_query, status] : std::vector<std::pair<std::string, int>>{
+           {"voidedStatementId=" + id, 200}, {"statementId=" + id, 404}, {"statementId=nope", 400}}) {
+    auto head = c.Head(("/xapi/statements?" + head_query).c_str(), xapi_headers("conf-read", "2.0.0"));
+    REQUIRE(head);
+    INFO("HEAD ?" << head_query);
+    CHECK(head->status == status);
+    CHECK(head->body.empty());
+    check_statement_headers(head, "2.0.0");
+  }
+}
