@@ -25,11 +25,13 @@ struct DatabaseSnapshot {
   std::int64_t learner_type_counts_sum = 0;
 };
 
+// The ids ingest's ledger records as accepted (on Kafka); pending claims (accepted_at NULL: a publish
+// in progress, failed, or cut short by a kill) are not.
 std::set<Key> read_ledger(const std::string& url) {
   std::set<Key> ledger;
   pqxx::connection connection(url);
   pqxx::read_transaction tx(connection);
-  for (const auto& row : tx.exec("SELECT tenant, event_id::text FROM accepted_events")) {
+  for (const auto& row : tx.exec("SELECT tenant, event_id::text FROM accepted_events WHERE accepted_at IS NOT NULL")) {
     ledger.emplace(row[0].as<std::string>(), row[1].as<std::string>());
   }
   tx.commit();

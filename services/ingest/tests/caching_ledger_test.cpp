@@ -10,6 +10,10 @@ using namespace edfleet::ingest::test;
 namespace {
 EventKey key(int n) { return {"acme", uuid(n)}; }
 AcceptedEvent accepted(int n, std::string hash) { return {key(n), std::move(hash), test_now()}; }
+using State = LedgerClaim::State;
+std::vector<LedgerClaim> claim(CachingAcceptedEventLedger& cache, std::vector<AcceptedEvent> wanted) {
+  return cache.claim(wanted);
+}
 }  // namespace
 
 TEST_CASE("recorded keys are answered from the cache", "[cache]") {
@@ -19,41 +23,46 @@ TEST_CASE("recorded keys are answered from the cache", "[cache]") {
   cache.record(events);
   CHECK(store.rows.size() == 2);
 
-  const std::vector<EventKey> keys = {key(1), key(2)};
-  const auto found = cache.find(keys);
-  CHECK(found.at(key(1)) == "h1");
-  CHECK(found.at(key(2)) == "h2");
-  CHECK(store.find_calls == 0);
+  const auto claims = claim(cache, {accepted(1, "h1"), accepted(2, "other")});
+  CHECK((claims[0].state == State::kAccepted && claims[0].content_hash == "h1"));
+  CHECK((claims[1].state == State::kAccepted && claims[1].content_hash == "h2"));
+  CHECK(store.claim_calls == 0);
 }
 
-TEST_CASE("misses go to the store and hits found there are cached", "[cache]") {
+TEST_CASE("misses go to the store, accepted ones are cached, claims and pending ones are not", "[cache]") {
   FakeLedger store;
   store.rows[key(3)] = "h3";
+  store.pending[key(5)] = "h5";
   CachingAcceptedEventLedger cache(store, 10);
-  const std::vector<EventKey> keys = {key(3), key(4)};
-  auto found = cache.find(keys);
-  CHECK(found.size() == 1);
-  CHECK(store.find_calls == 1);
-  // key(4) is absent: it is asked again (another replica may have accepted it meanwhile).
-  found = cache.find(keys);
-  CHECK(found.size() == 1);
-  CHECK(store.find_calls == 2);
-  const std::vector<EventKey> only3 = {key(3)};
-  cache.find(only3);
-  CHECK(store.find_calls == 2);
+  auto claims = claim(cache, {accepted(3, "h3"), accepted(4, "h4"), accepted(5, "h5")});
+  CHECK(claims[0].state == State::kAccepted);
+  CHECK(claims[1].state == State::kClaimed);
+  CHECK((claims[2].state == State::kPending && claims[2].content_hash == "h5"));
+  CHECK(store.claim_calls == 1);
+  CHECK(cache.size() == 1);
+  // 4 and 5 are pending: asked again (their claims may be released, or accepted elsewhere meanwhile).
+  claims = claim(cache, {accepted(3, "h3"), accepted(4, "h4"), accepted(5, "h5")});
+  CHECK(store.claim_calls == 2);
+  CHECK((claims[1].state == State::kPending && claims[2].state == State::kPending));
+  // A released claim is free again: the cache had not kept it.
+  cache.release(std::vector<AcceptedEvent>{accepted(4, "h4")});
+  claims = claim(cache, {accepted(4, "other")});
+  CHECK((claims[0].state == State::kClaimed && claims[0].content_hash == "other"));
+  claim(cache, {accepted(3, "h3")});
+  CHECK(store.claim_calls == 3);
 }
 
 TEST_CASE("the cache is bounded and evicts the least recently used", "[cache]") {
   FakeLedger store;
   CachingAcceptedEventLedger cache(store, 2);
   cache.record(std::vector<AcceptedEvent>{accepted(1, "h1"), accepted(2, "h2")});
-  cache.find(std::vector<EventKey>{key(1)});  // 1 is now the most recent
+  claim(cache, {accepted(1, "h1")});  // 1 is now the most recent
   cache.record(std::vector<AcceptedEvent>{accepted(3, "h3")});
   CHECK(cache.size() == 2);
-  cache.find(std::vector<EventKey>{key(1), key(3)});
-  CHECK(store.find_calls == 0);
-  cache.find(std::vector<EventKey>{key(2)});  // evicted: goes to the store
-  CHECK(store.find_calls == 1);
+  claim(cache, {accepted(1, "h1"), accepted(3, "h3")});
+  CHECK(store.claim_calls == 0);
+  claim(cache, {accepted(2, "h2")});  // evicted: goes to the store
+  CHECK(store.claim_calls == 1);
 }
 
 TEST_CASE("a failed record is not cached and the first hash of a key wins", "[cache]") {
@@ -65,5 +74,5 @@ TEST_CASE("a failed record is not cached and the first hash of a key wins", "[ca
   store.fail_record = false;
   cache.record(std::vector<AcceptedEvent>{accepted(1, "h1")});
   cache.record(std::vector<AcceptedEvent>{accepted(1, "other")});
-  CHECK(cache.find(std::vector<EventKey>{key(1)}).at(key(1)) == "h1");
+  CHECK(claim(cache, {accepted(1, "other")})[0].content_hash == "h1");
 }

@@ -277,7 +277,7 @@ TEST_CASE("a publisher that throws makes the batch unavailable", "[publish]") {
 
 TEST_CASE("an unreachable ledger makes events unavailable and publishes nothing", "[publish]") {
   Fixture f;
-  f.ledger.fail_find = true;
+  f.ledger.fail_claim = true;
   const auto result = f.run({sample_event()});
   CHECK(result.outcomes[0].reason == RejectReason::kUnavailable);
   CHECK(f.publisher.published.empty());
@@ -363,4 +363,96 @@ TEST_CASE("waiting for an in-flight id is bounded", "[publish][concurrency]") {
   f.publisher.release();
   CHECK(first.get().outcomes[0].accepted);
   CHECK(f.publisher.published.size() == 1);
+}
+
+// Claim before publish: the ledger holds an id (pending) before it is published, across replicas.
+
+namespace {
+// An event and the same id with other content.
+struct ClaimFixture : Fixture {
+  EventEnvelope original = sample_event("quiz.submitted", 1);
+  EventEnvelope changed = [this] {
+    auto copy = original;
+    copy.source = "replayed.by.mistake.example";
+    return copy;
+  }();
+};
+}  // namespace
+
+TEST_CASE("an id claimed by a process that died before recording holds its content", "[publish][claim]") {
+  ClaimFixture f;
+  const auto& original = f.original;
+  const auto& changed = f.changed;
+  // The crash: the claim is made (and the event maybe on the stream), the record never came.
+  f.ledger.pending[key_of(original)] = content_hash(original);
+
+  const auto refused = f.run({changed});
+  CHECK(refused.outcomes[0].reason == RejectReason::kIdReused);
+  CHECK(f.publisher.published.empty());
+  CHECK(f.ledger.pending.at(key_of(original)) == content_hash(original));
+
+  // The same content again is published again (consumers de-duplicate by id) and recorded.
+  const auto retried = f.run({original, changed});
+  CHECK(retried.outcomes[0].accepted);
+  CHECK_FALSE(retried.outcomes[0].duplicate);
+  CHECK(retried.outcomes[1].reason == RejectReason::kIdReused);
+  CHECK(retried.published == 1);
+  REQUIRE(f.publisher.published.size() == 1);
+  CHECK(f.publisher.published[0].source == original.source);
+  CHECK(f.ledger.pending.empty());
+  CHECK(f.ledger.rows.at(key_of(original)) == content_hash(original));
+}
+
+TEST_CASE("a failed record leaves the claim pending: other content stays refused", "[publish][claim]") {
+  ClaimFixture f;
+  const auto& original = f.original;
+  const auto& changed = f.changed;
+  f.ledger.fail_record = true;
+  CHECK(f.run({original}).outcomes[0].accepted);
+  f.ledger.fail_record = false;
+  CHECK(f.ledger.pending.count(key_of(original)) == 1);
+  CHECK(f.run({changed}).outcomes[0].reason == RejectReason::kIdReused);
+  CHECK(f.publisher.published.size() == 1);
+}
+
+TEST_CASE("claims of events the stream did not take are released", "[publish][claim]") {
+  ClaimFixture f;
+  const auto& e = f.original;
+  const auto& changed = f.changed;
+  f.publisher.fail_ids.insert(e.id);
+  CHECK(f.run({e}).outcomes[0].reason == RejectReason::kUnavailable);
+  CHECK(f.ledger.pending.empty());
+  CHECK(f.ledger.release_calls == 1);
+  // Nothing is held under the id: new content for it is a new event.
+  f.publisher.fail_ids.clear();
+  const auto result = f.run({changed});
+  CHECK(result.outcomes[0].accepted);
+  CHECK(f.ledger.rows.at(key_of(changed)) == content_hash(changed));
+
+  // A publisher that throws releases too; a pending claim of someone else is never released.
+  auto other = sample_event("quiz.submitted", 2);
+  auto theirs = sample_event("quiz.submitted", 3);
+  f.ledger.pending[key_of(theirs)] = content_hash(theirs);
+  f.publisher.throw_all = true;
+  const auto thrown = f.run({other, theirs});
+  CHECK(thrown.unavailable == 2);
+  CHECK(f.ledger.pending.size() == 1);
+  CHECK(f.ledger.pending.count(key_of(theirs)) == 1);
+}
+
+TEST_CASE("a failed release keeps the claim: the same event retried is published", "[publish][claim]") {
+  ClaimFixture f;
+  const auto& e = f.original;
+  const auto& changed = f.changed;
+  f.publisher.fail_ids.insert(e.id);
+  f.ledger.fail_release = true;
+  CHECK(f.run({e}).outcomes[0].reason == RejectReason::kUnavailable);
+  CHECK(f.ledger.pending.count(key_of(e)) == 1);
+  f.publisher.fail_ids.clear();
+  f.ledger.fail_release = false;
+  CHECK(f.run({changed}).outcomes[0].reason == RejectReason::kIdReused);
+  const auto retried = f.run({e});
+  CHECK(retried.outcomes[0].accepted);
+  CHECK(retried.published == 1);
+  CHECK(f.ledger.rows.at(key_of(e)) == content_hash(e));
 }

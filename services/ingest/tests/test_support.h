@@ -249,31 +249,54 @@ class FakePublisher final : public EventPublisher {
   int calls_ = 0;
 };
 
+// The ledger's claim semantics in memory: `rows` are accepted ids, `pending` claimed ones.
 class FakeLedger final : public AcceptedEventLedger {
  public:
-  std::map<EventKey, std::string> find(std::span<const EventKey> keys) override {
+  std::vector<LedgerClaim> claim(std::span<const AcceptedEvent> wanted) override {
     std::lock_guard lock(mutex_);
-    ++find_calls;
-    if (fail_find) throw std::runtime_error("database down");
-    std::map<EventKey, std::string> found;
-    for (const auto& key : keys) {
-      const auto it = rows.find(key);
-      if (it != rows.end()) found.emplace(key, it->second);
+    ++claim_calls;
+    if (fail_claim) throw std::runtime_error("database down");
+    std::vector<LedgerClaim> claims;
+    for (const auto& w : wanted) {
+      if (const auto it = rows.find(w.key); it != rows.end()) {
+        claims.push_back({LedgerClaim::State::kAccepted, it->second});
+      } else if (const auto p = pending.find(w.key); p != pending.end()) {
+        claims.push_back({LedgerClaim::State::kPending, p->second});
+      } else {
+        pending.emplace(w.key, w.content_hash);
+        claims.push_back({LedgerClaim::State::kClaimed, w.content_hash});
+      }
     }
-    return found;
+    return claims;
   }
   void record(std::span<const AcceptedEvent> events) override {
     std::lock_guard lock(mutex_);
     ++record_calls;
     if (fail_record) throw std::runtime_error("database down");
-    for (const auto& e : events) rows.emplace(e.key, e.content_hash);
+    for (const auto& e : events) {
+      const auto p = pending.find(e.key);
+      if (p != pending.end() && p->second != e.content_hash) continue;
+      if (p != pending.end()) pending.erase(p);
+      rows.emplace(e.key, e.content_hash);
+    }
+  }
+  void release(std::span<const AcceptedEvent> claims) override {
+    std::lock_guard lock(mutex_);
+    ++release_calls;
+    if (fail_release) throw std::runtime_error("database down");
+    for (const auto& c : claims) {
+      if (const auto p = pending.find(c.key); p != pending.end() && p->second == c.content_hash) pending.erase(p);
+    }
   }
 
   std::map<EventKey, std::string> rows;
-  bool fail_find = false;
+  std::map<EventKey, std::string> pending;
+  bool fail_claim = false;
   bool fail_record = false;
-  int find_calls = 0;
+  bool fail_release = false;
+  int claim_calls = 0;
   int record_calls = 0;
+  int release_calls = 0;
 
  private:
   std::mutex mutex_;

@@ -37,19 +37,43 @@ struct FakePublisher : EventPublisher {
   }
 };
 
+// Claim semantics in memory: `rows` are accepted ids, `pending` claimed ones.
 struct FakeLedger : AcceptedEventLedger {
   std::map<EventKey, std::string> rows;
+  std::map<EventKey, std::string> pending;
   bool down = false;
-  std::map<EventKey, std::string> find(std::span<const EventKey> keys) override {
+  bool release_down = false;
+  int releases = 0;
+  std::vector<LedgerClaim> claim(std::span<const AcceptedEvent> wanted) override {
     if (down) throw std::runtime_error("pg down");
-    std::map<EventKey, std::string> out;
-    for (const auto& k : keys) {
-      if (auto it = rows.find(k); it != rows.end()) out.insert(*it);
+    std::vector<LedgerClaim> out;
+    for (const auto& w : wanted) {
+      if (auto it = rows.find(w.key); it != rows.end()) {
+        out.push_back({LedgerClaim::State::kAccepted, it->second});
+      } else if (auto p = pending.find(w.key); p != pending.end()) {
+        out.push_back({LedgerClaim::State::kPending, p->second});
+      } else {
+        pending.emplace(w.key, w.content_hash);
+        out.push_back({LedgerClaim::State::kClaimed, w.content_hash});
+      }
     }
     return out;
   }
   void record(std::span<const AcceptedEvent> events) override {
-    for (const auto& e : events) rows.emplace(e.key, e.content_hash);
+    for (const auto& e : events) {
+      if (auto p = pending.find(e.key); p != pending.end()) {
+        if (p->second != e.content_hash) continue;
+        pending.erase(p);
+      }
+      rows.emplace(e.key, e.content_hash);
+    }
+  }
+  void release(std::span<const AcceptedEvent> claims) override {
+    ++releases;
+    if (release_down) throw std::runtime_error("pg down");
+    for (const auto& c : claims) {
+      if (auto p = pending.find(c.key); p != pending.end() && p->second == c.content_hash) pending.erase(p);
+    }
   }
 };
 
@@ -402,4 +426,78 @@ TEST_CASE("attachments: the data of matched parts rides on each statement's even
   REQUIRE_FALSE(extra);
   CHECK(extra.error().message.find("matches no attachment") != std::string::npos);
   CHECK(publisher.published.empty());
+}
+
+// Claim before publish: the ledger, shared by every replica, holds an id (pending) before it is published.
+
+TEST_CASE("a statement claimed by a process that died before recording it keeps its content", "[xapi][store][claim]") {
+  Fixture f;
+  const EventKey key{"acme", kId};
+  // The crash: claimed (and maybe on Kafka, maybe materialised), never recorded.
+  f.ledger.pending[key] = comparison_hash(statement());
+  json changed = statement();
+  changed["verb"]["id"] = "http://adlnet.gov/expapi/verbs/failed";
+  const auto conflict = f.put(kId, changed);
+  REQUIRE_FALSE(conflict.ok());
+  CHECK(conflict.error().code == core::ErrorCode::kConflict);
+  CHECK(conflict.error().field == "id");
+  CHECK(f.publisher.published.empty());
+
+  // The same statement retried is published again (the store de-duplicates by id) and recorded.
+  const auto retry = f.put(kId, statement());
+  REQUIRE(retry.ok());
+  CHECK(retry->published == 1);
+  CHECK(f.publisher.published.size() == 1);
+  CHECK(f.ledger.pending.empty());
+  CHECK(f.ledger.rows.at(key) == comparison_hash(statement()));
+  const auto again = f.put(kId, statement());
+  REQUIRE(again.ok());
+  CHECK(again->unchanged == 1);
+  CHECK(f.publisher.published.size() == 1);
+}
+
+TEST_CASE("a conflict anywhere in a batch releases the claims it made", "[xapi][store][claim]") {
+  Fixture f;
+  const char* const other_id = "0c6f3ff5-7f4b-4ac6-9d36-1e8d1e3c4f10";
+  json held = statement(other_id);
+  f.ledger.rows[EventKey{"acme", other_id}] = comparison_hash(held);
+  held["verb"]["id"] = "http://adlnet.gov/expapi/verbs/failed";
+  const auto r = f.post(json::array({statement(), held}));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == core::ErrorCode::kConflict);
+  CHECK(r.error().field == "[1].id");
+  CHECK(f.publisher.published.empty());
+  CHECK(f.ledger.pending.empty());   // kId was claimed, then released
+  CHECK(f.ledger.releases == 1);
+  // kId is free: other content for it is a new statement.
+  json changed = statement();
+  changed["verb"]["id"] = "http://adlnet.gov/expapi/verbs/failed";
+  REQUIRE(f.put(kId, changed).ok());
+}
+
+TEST_CASE("claims of statements Kafka did not take are released, best effort", "[xapi][store][claim]") {
+  Fixture f;
+  const EventKey key{"acme", kId};
+  json changed = statement();
+  changed["verb"]["id"] = "http://adlnet.gov/expapi/verbs/failed";
+  f.publisher.fail_all = true;
+  CHECK(f.put(kId, statement()).error().code == core::ErrorCode::kUnavailable);
+  CHECK(f.ledger.pending.empty());
+  f.publisher.fail_all = false;
+  f.publisher.throw_ = true;
+  CHECK(f.put(kId, statement()).error().code == core::ErrorCode::kUnavailable);
+  CHECK(f.ledger.pending.empty());
+  CHECK(f.ledger.releases == 2);
+
+  // The release fails too: the claim stays pending, so other content is a 409 and the same is stored.
+  f.ledger.release_down = true;
+  CHECK(f.put(kId, statement()).error().code == core::ErrorCode::kUnavailable);
+  f.publisher.throw_ = false;
+  f.ledger.release_down = false;
+  CHECK(f.ledger.pending.count(key) == 1);
+  CHECK(f.put(kId, changed).error().code == core::ErrorCode::kConflict);
+  const auto retry = f.put(kId, statement());
+  REQUIRE(retry.ok());
+  CHECK(retry->published == 1);
+  CHECK(f.ledger.rows.count(key) == 1);
 }

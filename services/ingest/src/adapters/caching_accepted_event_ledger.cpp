@@ -10,29 +10,32 @@ CachingAcceptedEventLedger::CachingAcceptedEventLedger(AcceptedEventLedger& inne
   entries_.reserve(std::min<std::size_t>(capacity, 1 << 20));
 }
 
-std::map<EventKey, std::string> CachingAcceptedEventLedger::find(std::span<const EventKey> keys) {
-  std::map<EventKey, std::string> found;
-  std::vector<EventKey> missing;
+std::vector<LedgerClaim> CachingAcceptedEventLedger::claim(std::span<const AcceptedEvent> wanted) {
+  std::vector<LedgerClaim> claims(wanted.size());
+  std::vector<AcceptedEvent> missing;
+  std::vector<std::size_t> missing_at;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& key : keys) {
-      const auto it = entries_.find(key);
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      const auto it = entries_.find(wanted[i].key);
       if (it == entries_.end()) {
-        missing.push_back(key);
+        missing.push_back(wanted[i]);
+        missing_at.push_back(i);
         continue;
       }
       recency_.splice(recency_.begin(), recency_, it->second.position);
-      found.emplace(key, it->second.hash);
+      claims[i] = {LedgerClaim::State::kAccepted, it->second.hash};
     }
   }
-  if (missing.empty()) return found;
-  auto stored = inner_.find(missing);
+  if (missing.empty()) return claims;
+  auto stored = inner_.claim(missing);
   std::lock_guard lock(mutex_);
-  for (auto& [key, hash] : stored) {
-    remember(key, hash);
-    found.emplace(key, std::move(hash));
+  for (std::size_t j = 0; j < stored.size() && j < missing_at.size(); ++j) {
+    // Only accepted rows: a pending claim may yet be released, or be accepted with its hash.
+    if (stored[j].state == LedgerClaim::State::kAccepted) remember(missing[j].key, stored[j].content_hash);
+    claims[missing_at[j]] = std::move(stored[j]);
   }
-  return found;
+  return claims;
 }
 
 void CachingAcceptedEventLedger::record(std::span<const AcceptedEvent> events) {
@@ -42,6 +45,11 @@ void CachingAcceptedEventLedger::record(std::span<const AcceptedEvent> events) {
     // The store keeps the first hash of a key; so does the cache.
     if (entries_.find(event.key) == entries_.end()) remember(event.key, event.content_hash);
   }
+}
+
+void CachingAcceptedEventLedger::release(std::span<const AcceptedEvent> claims) {
+  // Pending claims are never cached: nothing to forget.
+  inner_.release(claims);
 }
 
 std::size_t CachingAcceptedEventLedger::size() const {

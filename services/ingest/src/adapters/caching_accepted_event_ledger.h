@@ -1,6 +1,7 @@
 // A bounded in-memory cache in front of another AcceptedEventLedger, so retries of recent events are
-// answered without a database round trip. Only positive entries are cached (an id another replica
-// accepted meanwhile must still be found in the store); the least recently used entry goes first.
+// answered without a database round trip. Only accepted entries are cached: an id absent here may have
+// been claimed or accepted by another replica meanwhile, and a pending claim may still be released; the
+// least recently used entry goes first.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +20,9 @@ class CachingAcceptedEventLedger final : public AcceptedEventLedger {
  public:
   CachingAcceptedEventLedger(AcceptedEventLedger& inner, std::size_t capacity);
 
-  std::map<EventKey, std::string> find(std::span<const EventKey> keys) override;
+  std::vector<LedgerClaim> claim(std::span<const AcceptedEvent> wanted) override;
   void record(std::span<const AcceptedEvent> events) override;
+  void release(std::span<const AcceptedEvent> claims) override;
 
   std::size_t size() const;
 

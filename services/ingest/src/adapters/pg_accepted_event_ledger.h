@@ -1,8 +1,9 @@
 // PgAcceptedEventLedger: the AcceptedEventLedger on PostgreSQL table accepted_events (migration
-// 0001). One query per batch for lookups (unnest of key arrays joined to the table) and one
-// INSERT ... ON CONFLICT DO NOTHING per batch for records. Concurrent calls are coalesced: while a
-// lookup (or an insert) runs, the calls that arrive wait and then go together in one statement, each
-// caller still returning only once its own keys were looked up (or recorded). At 2,000 single-statement
+// 0001, claims 0005). One statement per batch for claims (INSERT ... ON CONFLICT DO NOTHING of the keys
+// as pending rows, joined to the rows that were there) and one upsert per batch for records (pending
+// -> accepted). Concurrent claims (or records) are coalesced: while one statement runs, the calls that
+// arrive wait and then go together in the next, each caller still returning only once its own keys
+// were claimed (or recorded). At 2,000 single-statement
 // xAPI POSTs/s a statement per call cost PostgreSQL ~0.6 cores (edfleet-bench-xapi). Throws
 // pg::Unavailable (or a pqxx error) when the database cannot be used; a failed statement fails every
 // call it carried.
@@ -23,17 +24,18 @@ class PgAcceptedEventLedger final : public AcceptedEventLedger {
  public:
   explicit PgAcceptedEventLedger(pg::ConnectionPool& pool);
 
-  std::map<EventKey, std::string> find(std::span<const EventKey> keys) override;
+  std::vector<LedgerClaim> claim(std::span<const AcceptedEvent> wanted) override;
   void record(std::span<const AcceptedEvent> events) override;
+  void release(std::span<const AcceptedEvent> claims) override;
 
  private:
-  std::map<EventKey, std::string> find_now(std::span<const EventKey> keys);
+  std::vector<LedgerClaim> claim_now(std::span<const AcceptedEvent> wanted);
   void record_now(std::span<const AcceptedEvent> events);
 
   // Calls waiting to go to the database together; `done` once their statement ran.
-  struct FindGroup {
-    std::vector<EventKey> keys;
-    std::map<EventKey, std::string> found;
+  struct ClaimGroup {
+    std::vector<AcceptedEvent> wanted;
+    std::vector<LedgerClaim> claims;  // one per `wanted`
     std::exception_ptr error;
     bool done = false;
   };
@@ -45,11 +47,11 @@ class PgAcceptedEventLedger final : public AcceptedEventLedger {
 
   pg::ConnectionPool& pool_;
   std::mutex mutex_;
-  std::condition_variable find_finished_;     // one per kind: a finished insert wakes no lookup
+  std::condition_variable claim_finished_;    // one per kind: a finished record wakes no claim
   std::condition_variable record_finished_;
-  std::shared_ptr<FindGroup> open_find_;       // the group new lookups join
+  std::shared_ptr<ClaimGroup> open_claim_;     // the group new claims join
   std::shared_ptr<RecordGroup> open_record_;
-  bool find_running_ = false;
+  bool claim_running_ = false;
   bool record_running_ = false;
 };
 

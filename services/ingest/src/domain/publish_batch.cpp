@@ -189,15 +189,18 @@ core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> event
 void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector<std::size_t>& claimed,
                            const std::vector<std::string>& hashes, std::vector<EventOutcome>& outcomes,
                            std::vector<std::string>& accepted_hashes, std::size_t& published) {
-  std::vector<EventKey> keys;
-  keys.reserve(claimed.size());
-  for (std::size_t i : claimed) keys.push_back(key_of(events[i]));
-
-  std::map<EventKey, std::string> known;
+  // Claim the ids in the ledger, shared by every replica, before publishing (one round trip): of
+  // concurrent batches with one id, on any replica, one claims it and the others see its hash, and an
+  // event on the stream always has its row, even when this process dies before recording it.
+  const core::Timestamp now = clock_.now();
+  std::vector<AcceptedEvent> wanted;
+  wanted.reserve(claimed.size());
+  for (std::size_t i : claimed) wanted.push_back({key_of(events[i]), hashes[i], now});
+  std::vector<LedgerClaim> claims;
   try {
-    known = ledger_.find(keys);
+    claims = ledger_.claim(wanted);
   } catch (const std::exception& e) {
-    core::log::error("accepted-event ledger lookup failed", {{"error", e.what()}, {"events", claimed.size()}});
+    core::log::error("accepted-event ledger claim failed", {{"error", e.what()}, {"events", claimed.size()}});
     for (std::size_t i : claimed) {
       outcomes[i] = unavailable(events[i].id,
                                 "The idempotency ledger is unavailable, so nothing was published; retry later.");
@@ -206,15 +209,27 @@ void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector
   }
 
   std::vector<std::size_t> fresh;
+  std::vector<bool> mine;  // per fresh event: claimed by this call (released again if not acknowledged)
   for (std::size_t k = 0; k < claimed.size(); ++k) {
     const std::size_t i = claimed[k];
-    const auto it = known.find(keys[k]);
-    if (it == known.end()) {
+    const LedgerClaim claim = k < claims.size() ? claims[k] : LedgerClaim{};
+    if (claim.state == LedgerClaim::State::kClaimed) {
       fresh.push_back(i);
+      mine.push_back(true);
+    } else if (claim.content_hash != hashes[i]) {
+      // Held with other content, accepted or pending. For a pending one nothing may be accepted yet, so
+      // later copies in this batch share this event's fate (accepted_hashes stays empty).
+      if (claim.state == LedgerClaim::State::kAccepted) accepted_hashes[i] = claim.content_hash;
+      outcomes[i] = id_reused(events[i].id);
+    } else if (claim.state == LedgerClaim::State::kAccepted) {
+      accepted_hashes[i] = claim.content_hash;
+      outcomes[i] = EventOutcome{events[i].id, true, true, RejectReason::kNone, "", ""};
     } else {
-      accepted_hashes[i] = it->second;
-      outcomes[i] = it->second == hashes[i] ? EventOutcome{events[i].id, true, true, RejectReason::kNone, "", ""}
-                                            : id_reused(events[i].id);
+      // Pending with this content: another replica is publishing it, or a process died before
+      // recording it (maybe before the stream had it). Publishing it again loses nothing; consumers
+      // de-duplicate by event id.
+      fresh.push_back(i);
+      mine.push_back(false);
     }
   }
   if (fresh.empty()) return;
@@ -231,6 +246,7 @@ void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector
   }
 
   std::vector<AcceptedEvent> records;
+  std::vector<AcceptedEvent> releases;
   for (std::size_t k = 0; k < fresh.size(); ++k) {
     const std::size_t i = fresh[k];
     const bool ok = k < acks.size() && acks[k].ok;
@@ -243,14 +259,26 @@ void PublishBatch::process(std::vector<EventEnvelope>& events, const std::vector
       const std::string error = k < acks.size() ? acks[k].error : std::string("no acknowledgement");
       outcomes[i] = unavailable(events[i].id, "The event stream did not acknowledge the event (" + error +
                                                   "); it was not accepted. Retrying is safe.");
+      if (mine[k]) releases.push_back({key_of(events[i]), hashes[i], now});
+    }
+  }
+  if (!releases.empty()) {
+    try {
+      ledger_.release(releases);
+    } catch (const std::exception& e) {
+      // Best effort: the claims stay pending. A retry of the same events publishes them then; other
+      // content under these ids is refused (id reused) until the stale claims are removed.
+      core::log::error("releasing event claims failed; they stay pending",
+                       {{"error", e.what()}, {"events", releases.size()}});
     }
   }
   if (records.empty()) return;
   try {
     ledger_.record(records);
   } catch (const std::exception& e) {
-    // The events are on the stream already: report them accepted. A retry would publish them again;
-    // consumers de-duplicate by event id, so that costs a duplicate message, not a wrong count.
+    // The events are on the stream already: report them accepted. Their claims stay pending: a retry
+    // publishes them again (consumers de-duplicate by event id, so that costs a duplicate message, not
+    // a wrong count), and other content under their ids is still refused.
     core::log::error("recording accepted events failed; a retry may publish them again",
                      {{"error", e.what()}, {"events", records.size()}});
   }

@@ -1,5 +1,6 @@
-// The Publish use case: validate a batch, tell retries from new events with the ledger, publish the
-// new valid ones, record what the stream acknowledged, and report one outcome per event.
+// The Publish use case: validate a batch, claim the valid events' ids in the ledger (telling retries
+// and reused ids from new events, across replicas), publish the claimed ones, record what the stream
+// acknowledged (releasing the claims of what it did not), and report one outcome per event.
 #pragma once
 
 #include <chrono>
@@ -78,7 +79,9 @@ class PublishBatch {
   std::size_t in_flight() const { return in_flight_.size(); }
 
  private:
-  // Ledger lookup, publish and record for claimed first occurrences (indexes into `events`). Sets
+  // Ledger claim, publish and record for claimed first occurrences (indexes into `events`). An id the
+  // ledger holds pending with the same content (another replica publishing it, or a process that died
+  // before recording it) is published again. Sets
   // accepted_hashes[i] to the content hash accepted under event i's id (the ledger's, or event i's
   // own once published); leaves it empty when nothing is accepted under that id.
   void process(std::vector<EventEnvelope>& events, const std::vector<std::size_t>& claimed,

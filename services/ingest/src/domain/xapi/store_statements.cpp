@@ -54,6 +54,19 @@ StoreStatements::StoreStatements(EventPublisher& publisher, AcceptedEventLedger&
       consistency_(consistency),
       crypto_(crypto) {}
 
+void StoreStatements::release_claims(const std::vector<AcceptedEvent>& claims, const std::string& tenant) {
+  if (claims.empty()) return;
+  try {
+    ledger_.release(claims);
+  } catch (const std::exception& e) {
+    // Best effort: the claims stay pending. The same statements, retried, are published then (a
+    // pending claim with the same content is published again); other content for these ids is a 409
+    // until someone removes the stale claims (accepted_events rows with accepted_at NULL).
+    core::log::error("releasing statement claims failed; they stay pending",
+                     {{"error", e.what()}, {"tenant", tenant}, {"statements", claims.size()}});
+  }
+}
+
 core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) {
   // 1. The shape of the request.
   if (request.statement_id) {
@@ -181,34 +194,49 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     }
   } release{*this, keys};
 
-  std::map<EventKey, std::string> known;
+  // Claim the ids in the ledger, which every replica shares, before publishing (one round trip): of
+  // concurrent requests for one id, on any replica, one claims it and the others see its hash, and a
+  // statement on the stream always has its row, even when this process dies before recording it.
+  const core::Timestamp stored = clock_.now();
+  std::vector<AcceptedEvent> wanted(statements.size());
+  for (std::size_t i = 0; i < statements.size(); ++i) wanted[i] = {keys[i], hashes[i], stored};
+  std::vector<LedgerClaim> claims;
   try {
-    known = ledger_.find(keys);
+    claims = ledger_.claim(wanted);
   } catch (const std::exception& e) {
-    core::log::error("statement ledger lookup failed", {{"error", e.what()}, {"tenant", request.tenant}});
+    core::log::error("statement ledger claim failed", {{"error", e.what()}, {"tenant", request.tenant}});
     return core::Error::unavailable("The statement store is unavailable; retry later.");
+  }
+  std::vector<AcceptedEvent> mine;  // claimed by this call: released again unless Kafka acknowledges them
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    if (claims[i].state == LedgerClaim::State::kClaimed) mine.push_back(wanted[i]);
   }
   StoreResult result;
   result.ids = ids;
   std::vector<std::size_t> fresh;
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    const auto it = known.find(keys[i]);
-    if (it == known.end()) {
+    const LedgerClaim& claim = i < claims.size() ? claims[i] : LedgerClaim{};
+    if (claim.state == LedgerClaim::State::kClaimed) {
       fresh.push_back(i);
-    } else if (it->second == hashes[i]) {
-      ++result.unchanged;  // the same statement again: no change (MUST NOT modify state)
-    } else {
+    } else if (claim.content_hash != hashes[i]) {
+      release_claims(mine, request.tenant);
       return core::Error{core::ErrorCode::kConflict,
                          "Statement " + ids[i] + " (" + statement_name(batch, i) +
                              ") is already stored with different content; statements are immutable (void it and "
                              "send a new one).",
                          id_field(batch, i)};
+    } else if (claim.state == LedgerClaim::State::kAccepted) {
+      ++result.unchanged;  // the same statement again: no change (MUST NOT modify state)
+    } else {
+      // Pending with this content: another replica is publishing it, or a process died before
+      // recording it (maybe before Kafka had it). Publishing it again loses nothing and is harmless:
+      // consumers and the materialiser de-duplicate by statement id.
+      fresh.push_back(i);
     }
   }
   if (fresh.empty()) return result;
 
   // 5. What the LRS adds, then one event per new statement.
-  const core::Timestamp stored = clock_.now();
   const std::string stored_text = format_timestamp(stored);
   std::vector<EventEnvelope> events;
   events.reserve(fresh.size());
@@ -226,6 +254,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     }
     std::string text = s.dump();
     if (text.size() > settings_.max_statement_bytes) {
+      release_claims(mine, request.tenant);
       return core::Error{core::ErrorCode::kResourceExhausted,
                          statement_name(batch, i) + " is " + std::to_string(text.size()) +
                              " bytes as stored; the limit is " + std::to_string(settings_.max_statement_bytes) + ".",
@@ -260,24 +289,29 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     if (consistency_ != nullptr) {
       for (const auto& key : fresh_keys) consistency_->settled(key);
     }
+    release_claims(mine, request.tenant);
     return core::Error::unavailable("Kafka is unavailable; retry later (retrying the same statements is safe).");
   }
   std::vector<AcceptedEvent> acknowledged;
+  std::vector<AcceptedEvent> unacknowledged_mine;
   std::string failure;
   for (std::size_t j = 0; j < events.size(); ++j) {
     if (j < acks.size() && acks[j].ok) {
       acknowledged.push_back({keys[fresh[j]], hashes[fresh[j]], stored});
     } else {
+      if (claims[fresh[j]].state == LedgerClaim::State::kClaimed) unacknowledged_mine.push_back(wanted[fresh[j]]);
       // Not acknowledged: it may still arrive (then the materialiser settles it again, harmlessly).
       if (consistency_ != nullptr) consistency_->settled(fresh_keys[j]);
       if (failure.empty()) failure = j < acks.size() ? acks[j].error : "no acknowledgement";
     }
   }
+  release_claims(unacknowledged_mine, request.tenant);
   if (!acknowledged.empty()) {
     try {
       ledger_.record(acknowledged);
     } catch (const std::exception& e) {
-      // The statements are on the topic (the source of truth); only retry detection is weakened.
+      // The statements are on the topic (the source of truth) and their claims stay pending: a retry
+      // publishes them again (harmless), other content for their ids is still a 409.
       core::log::error("recording stored statements failed", {{"error", e.what()}, {"tenant", request.tenant}});
     }
   }

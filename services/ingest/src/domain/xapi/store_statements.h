@@ -61,9 +61,15 @@ struct StoreResult {
   std::size_t unchanged = 0;      // already stored with the same content
 };
 
-// Thread-safe. Conflict checks see the store (the ledger) and the statements other requests of this
-// process are publishing right now: a statement id in flight with other content is a 409 at once; with
-// the same content the request waits for the other one to finish, then finds it stored (no change).
+// Thread-safe. Conflict checks see the ledger, shared by every replica, where each id is claimed
+// (pending, with its content hash) before it is published and marked accepted once Kafka acknowledged
+// it: of concurrent requests storing one id, on any replica, one claims it; the others get a 409 for
+// other content, or publish the same content again (harmless: the store de-duplicates by id). A claim
+// left pending by a process that died after publishing keeps the id's content: other content is a 409
+// there too, and the same content is published again and recorded, so a retry never loses a statement.
+// A claim whose publishing failed is released (best effort). Statements that other requests of this
+// process are storing right now are checked first, without Postgres: other content is a 409 at once;
+// with the same content the request waits for the other one to finish, then finds it stored.
 //
 // Attachments: parts are matched to the statements' Attachment objects by SHA-2 and signed statements
 // verified (domain/xapi/attachments.h) before anything is published; each statement's event carries the
@@ -83,6 +89,9 @@ class StoreStatements {
   core::Result<StoreResult> execute(const StoreRequest& request);
 
  private:
+  // Releases this request's pending claims after a failure; logs when that fails too.
+  void release_claims(const std::vector<AcceptedEvent>& claims, const std::string& tenant);
+
   EventPublisher& publisher_;
   AcceptedEventLedger& ledger_;
   XapiPayloadEncoder& encoder_;
