@@ -389,13 +389,12 @@ TEST_CASE("kill -9 ingest mid-batch (xAPI): every acknowledged statement queryab
   REQUIRE(final_answer);
   const auto through = timestamp(final_answer->get_header_value("X-Experience-API-Consistent-Through"));
   CHECK(through >= by_id.newest_stored);
-  // Known limitation (services/ingest README, "Consistent-Through"): the tracker is per process, so a
-  // restarted ingest does not wait for what the killed one published, and its materialiser reads
-  // nothing until the killed member's group session expired (about 8 s). Reported, not failed on;
-  // remove _NOFAIL once the watermark survives restarts.
+  // A restarted ingest holds Consistent-Through at the watermark persisted before the kill until its
+  // materialiser has caught up with the topic's ends as of the restart (services/ingest README,
+  // "Consistent-Through"), so it never covers a statement acknowledged before the kill too early.
   INFO(overclaims << " of " << samples << " Consistent-Through headers after the restart covered a statement "
                   << "acknowledged before the kill that was not readable yet");
-  CHECK_NOFAIL(overclaims == 0);
+  CHECK(overclaims == 0);
   if (overclaims > 0) {
     std::fprintf(stderr,
                  "[faults] KNOWN LIMITATION (xAPI): Consistent-Through covered statements acknowledged before the "
@@ -442,14 +441,10 @@ TEST_CASE("kill -9 ingest mid-batch (xAPI): every acknowledged statement queryab
                                                  << unacknowledged_probes << " unacknowledged statements; first other: "
                                                  << first_not_conflict);
   CHECK(conflicts == probes.size() - unacknowledged_probes);
-  // BUG (services/ingest, domain/xapi/store_statements.cpp step 4): the conflict check asks only the
-  // ledger (accepted_events), which a process killed between Kafka's acknowledgement and
-  // ledger_.record() never wrote; the statement is on the stream and materialised all the same. The
-  // same id with other content is then answered 204 and published again (a second, different event
-  // with that id on edfleet.events.v1) while the store keeps the first content: the client believes
-  // the new content stored, GET returns the old, and no 409. Reported, not failed on: make this a
-  // CHECK once the check also consults the statements store (or the ledger is filled from the stream).
-  CHECK_NOFAIL(unacknowledged_conflicts == unacknowledged_probes);
+  // Fixed by claim-before-publish (store_statements step 4): ingest claims the id in the ledger before
+  // publishing, so a statement on the stream has its row (pending) even when the process was killed
+  // before recording it, and other content for that id is a 409 like for any stored statement.
+  CHECK(unacknowledged_conflicts == unacknowledged_probes);
   if (unacknowledged_conflicts != unacknowledged_probes) {
     std::fprintf(stderr, "[faults] BUG (xAPI): other content for a stored statement the killed ingest never recorded "
                  "answered without 409 for %zu of %zu (e.g. %s)\n",

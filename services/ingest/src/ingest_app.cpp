@@ -10,6 +10,8 @@
 namespace edfleet::ingest {
 namespace {
 
+constexpr const char* kMaterialiserGroup = "edfleet-ingest-xapi-materialiser";
+
 kafka::ProducerConfig producer_config(const service::CommonConfig& common, const IngestConfig& config,
                                       prometheus::Registry& registry) {
   kafka::ProducerConfig out;
@@ -74,6 +76,11 @@ void bind_ingest_config(core::ConfigSpec& spec, IngestConfig& config) {
   spec.bind("xapi.basic_credentials", config.xapi_basic_credentials,
             "HTTP Basic credentials for direct xAPI access: user -> \"<tenant>:<password>\" (requests from the "
             "gateway carry X-Edfleet-Tenant instead)");
+  spec.bind("xapi.materialiser_instance_id", config.xapi_materialiser_instance_id,
+            "The xAPI materialiser's group.instance.id (static membership), unique and stable per replica");
+  spec.bind("xapi.materialiser_session_timeout", config.xapi_materialiser_session_timeout,
+            "The xAPI materialiser's consumer group session timeout: how long a dead replica's partitions (and "
+            "Consistent-Through) wait for a new owner");
 }
 
 core::Result<void> validate(const IngestConfig& config, const service::CommonConfig& common) {
@@ -97,6 +104,10 @@ core::Result<void> validate(const IngestConfig& config, const service::CommonCon
   }
   if (config.xapi_max_statement_bytes < 1) {
     return core::Error::invalid("must be at least 1", "xapi.max_statement_bytes");
+  }
+  if (config.xapi_materialiser_session_timeout.count() < 1000 ||
+      config.xapi_materialiser_session_timeout.count() > 300000) {
+    return core::Error::invalid("must be between 1s and 300s", "xapi.materialiser_session_timeout");
   }
   if (config.xapi_max_attachment_bytes < 0) {
     return core::Error::invalid("must not be negative", "xapi.max_attachment_bytes");
@@ -134,21 +145,33 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
       handler_(use_case_, metrics_, ids),
       grpc_(handler_),
       ids_(ids),
-      consistency_(clock),
+      // A statement reaches the topic within the producer's delivery timeout of its stored time or
+      // never; the margin covers the broker appending a request the producer already gave up on.
+      consistency_(clock, std::chrono::duration_cast<std::chrono::microseconds>(config.kafka_timeout) +
+                              std::chrono::seconds(2)),
       statements_(publisher_, ledger_, xapi_encoder_, clock, ids, store_settings(config), &consistency_, &jws_),
       statement_store_(pool_),
       document_store_(pool_),
       xapi_catalog_(pool_),
       documents_(document_store_, clock),
-      materialiser_(statement_store_, consistency_, xapi::StoreSettings{}.source) {
+      materialiser_(statement_store_, consistency_, xapi::StoreSettings{}.source),
+      topic_positions_(common.kafka_bootstrap_servers, kMaterialiserGroup, std::string(kafka::kEventsTopic),
+                       config.kafka_timeout),
+      consistency_watcher_(topic_positions_, statement_store_, consistency_, clock) {
+  // Vouch for nothing newer than what an earlier process vouched for until the materialiser has
+  // caught up with what is on the topic now (XapiConsistencyWatcher releases the hold).
+  consistency_.hold(statement_store_.consistent_through().value_or(core::Timestamp{}));
   kafka::ConsumerConfig consumer;
   consumer.bootstrap_servers = common.kafka_bootstrap_servers;
-  consumer.group_id = "edfleet-ingest-xapi-materialiser";
+  consumer.group_id = kMaterialiserGroup;
+  consumer.session_timeout = config.xapi_materialiser_session_timeout;
+  if (!config.xapi_materialiser_instance_id.empty()) {
+    consumer.extra["group.instance.id"] = config.xapi_materialiser_instance_id;
+  }
   consumer.topics = {std::string(kafka::kEventsTopic)};
   consumer.client_id = "edfleet-ingest-xapi";
   consumer.registry = &registry;
   materialiser_loop_ = std::make_unique<kafka::ConsumerLoop>(consumer, materialiser_, producer_);
-  materialiser_thread_ = std::thread([this] { materialiser_loop_->run(); });
   core::log::info("ingest ready", {{"postgres", pool_.target()},
                                    {"kafka", common.kafka_bootstrap_servers},
                                    {"topic", kafka::kEventsTopic},
@@ -175,18 +198,9 @@ void IngestApp::add_http_routes(httplib::Server& server) {
   add_xapi_document_routes(server, documents_, ids_, std::move(document_settings));
 }
 
-IngestApp::~IngestApp() {
-  if (materialiser_thread_.joinable()) {
-    materialiser_loop_->stop();
-    materialiser_thread_.join();
-  }
-}
+IngestApp::~IngestApp() = default;
 
 void IngestApp::flush() {
-  if (materialiser_thread_.joinable()) {
-    materialiser_loop_->stop();
-    materialiser_thread_.join();
-  }
   if (!producer_.flush(config_.kafka_timeout)) core::log::warn("Kafka producer did not flush before shutdown");
 }
 

@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
                                                  core::SystemClock::instance(), core::RandomIdGenerator::instance());
         host.add_grpc_service(&app.grpc_service(), ingest::v1::IngestService::service_full_name());
         app.add_http_routes(host.http());
+        // The host stops these before its shutdown steps: the producer is flushed after them.
+        host.add_background([&app] { app.run_materialiser(); }, [&app] { app.stop_materialiser(); },
+                            "xapi-materialiser");
+        host.add_background([&app] { app.run_consistency_watcher(); }, [&app] { app.stop_consistency_watcher(); },
+                            "xapi-consistency");
         host.on_shutdown([&app] { app.flush(); });
       });
 }

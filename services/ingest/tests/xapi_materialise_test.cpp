@@ -72,6 +72,62 @@ TEST_CASE("Consistent-Through: just before the oldest pending statement, else no
   CHECK(tracker.pending_count() == 1);
 }
 
+TEST_CASE("Consistent-Through after a restart: held at the floor until caught up", "[xapi][materialise]") {
+  using std::chrono::seconds;
+  core::ManualClock clock{*core::parse_rfc3339("2026-11-25T09:30:00Z")};
+  ConsistencyTracker tracker(clock, std::chrono::microseconds(seconds(12)));
+  const auto floor = clock.now() - seconds(30);   // what the killed process vouched for last
+  tracker.hold(floor);
+  tracker.hold(floor - seconds(5));               // a lower floor given later does not lower it
+  CHECK(tracker.held());
+  clock.advance(seconds(8));
+  // Nothing pending here, yet the killed process's statements may still be on their way.
+  CHECK(tracker.consistent_through() == floor);
+  const std::vector<EventKey> fresh = {{"acme", "new"}};
+  tracker.pending(fresh, clock.now());
+  CHECK(tracker.consistent_through() == floor);
+  // A floor newer than a pending statement never covers it.
+  tracker.hold(clock.now() + seconds(1));
+  CHECK(tracker.consistent_through() == clock.now() - std::chrono::microseconds(1));
+
+  const auto as_of = clock.now();
+  clock.advance(seconds(1));
+  tracker.caught_up(as_of);
+  CHECK_FALSE(tracker.held());
+  // Released: this process's own pending statement still counts.
+  CHECK(tracker.pending_count() == 1);
+  CHECK(tracker.consistent_through() == as_of - std::chrono::microseconds(1));
+  tracker.settled({"acme", "new"});
+  CHECK(tracker.consistent_through() == clock.now());
+}
+
+TEST_CASE("Consistent-Through: caught_up settles statements older than the publish bound", "[xapi][materialise]") {
+  using std::chrono::seconds;
+  core::ManualClock clock{*core::parse_rfc3339("2026-11-25T09:30:00Z")};
+  ConsistencyTracker tracker(clock, std::chrono::microseconds(seconds(12)));
+  // Published here, materialised by another replica (which owns its partition): never settled().
+  const auto t0 = clock.now();
+  const std::vector<EventKey> elsewhere = {{"acme", "a"}};
+  tracker.pending(elsewhere, t0);
+  clock.advance(seconds(10));
+  const std::vector<EventKey> recent = {{"acme", "b"}};
+  tracker.pending(recent, clock.now());
+  const auto t1 = clock.now();
+  // Caught up with the ends read 11 s after a's stored time: a may still have been on its way.
+  tracker.caught_up(t0 + seconds(11));
+  CHECK(tracker.pending_count() == 2);
+  CHECK(tracker.consistent_through() == t0 - std::chrono::microseconds(1));
+  clock.advance(seconds(3));
+  tracker.caught_up(t0 + seconds(12) + std::chrono::microseconds(1));
+  CHECK(tracker.pending_count() == 1);
+  CHECK(tracker.consistent_through() == t1 - std::chrono::microseconds(1));
+  // Without a bound, only settled() settles.
+  ConsistencyTracker unbounded(clock);
+  unbounded.pending(elsewhere, t0);
+  unbounded.caught_up(clock.now() + seconds(3600));
+  CHECK(unbounded.pending_count() == 1);
+}
+
 TEST_CASE("format=ids keeps only identifiers; canonical keeps one language", "[xapi][materialise]") {
   const json s = json::parse(R"({"id": "fd41c918-b88b-4b20-a0a5-a4c32391aaa0",
     "actor": {"objectType": "Group", "name": "Team", "member": [{"name": "Ada", "mbox": "mailto:ada@example.com"}]},

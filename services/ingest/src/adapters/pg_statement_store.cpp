@@ -175,6 +175,38 @@ std::optional<std::int64_t> PgStatementStore::stored_offset(const std::string& t
   });
 }
 
+std::map<std::int32_t, std::int64_t> PgStatementStore::stored_offsets(const std::string& topic) {
+  return pool_.with_connection([&](pqxx::connection& connection) {
+    pqxx::read_transaction txn(connection);
+    std::map<std::int32_t, std::int64_t> out;
+    for (const auto& row :
+         txn.exec_params("SELECT partition, next_offset FROM xapi_materialiser_offsets WHERE topic = $1", topic)) {
+      out.emplace(row[0].as<std::int32_t>(), row[1].as<std::int64_t>());
+    }
+    return out;
+  });
+}
+
+std::optional<core::Timestamp> PgStatementStore::consistent_through() {
+  return pool_.with_connection([&](pqxx::connection& connection) -> std::optional<core::Timestamp> {
+    pqxx::read_transaction txn(connection);
+    const auto rows = txn.exec("SELECT (extract(epoch from through) * 1000000)::bigint FROM xapi_consistent_through");
+    if (rows.empty()) return std::nullopt;
+    return core::Timestamp(std::chrono::microseconds(rows[0][0].as<std::int64_t>()));
+  });
+}
+
+void PgStatementStore::save_consistent_through(core::Timestamp through) {
+  pool_.with_connection([&](pqxx::connection& connection) {
+    pqxx::work txn(connection);
+    txn.exec_params(
+        "INSERT INTO xapi_consistent_through AS c (through) VALUES ($1::timestamptz) "
+        "ON CONFLICT (singleton) DO UPDATE SET through = GREATEST(c.through, EXCLUDED.through)",
+        core::format_rfc3339(through));
+    txn.commit();
+  });
+}
+
 std::optional<StoredStatement> PgStatementStore::find(const std::string& tenant, const std::string& statement_id) {
   return pool_.with_connection([&](pqxx::connection& connection) -> std::optional<StoredStatement> {
     pqxx::read_transaction txn(connection);

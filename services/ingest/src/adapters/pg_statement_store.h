@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +80,13 @@ class PgStatementStore {
              const std::vector<AttachmentRow>& attachments = {});
 
   std::optional<std::int64_t> stored_offset(const std::string& topic, std::int32_t partition);
+  // Every partition's stored next offset of `topic` (partitions never written are missing).
+  std::map<std::int32_t, std::int64_t> stored_offsets(const std::string& topic);
+
+  // The Consistent-Through persisted by save_consistent_through (migration 0006), if any.
+  std::optional<core::Timestamp> consistent_through();
+  // Persists `through` unless a later one is stored already.
+  void save_consistent_through(core::Timestamp through);
 
   std::optional<StoredStatement> find(const std::string& tenant, const std::string& statement_id);
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/xapi/statement_form.h"
+#include "edfleet/core/log.h"
 #include "edfleet/events/v1/event.pb.h"
 
 namespace edfleet::ingest {
@@ -54,6 +55,87 @@ void XapiMaterialiser::handle(std::span<const kafka::ConsumedMessage> batch) {
 
 std::optional<int64_t> XapiMaterialiser::stored_offset(const std::string& topic, int32_t partition) {
   return store_.stored_offset(topic, partition);
+}
+
+XapiConsistencyWatcher::XapiConsistencyWatcher(KafkaTopicPositions& positions, PgStatementStore& store,
+                                               xapi::ConsistencyTracker& tracker, const core::Clock& clock,
+                                               ConsistencyWatchSettings settings)
+    : positions_(positions), store_(store), tracker_(tracker), clock_(clock), settings_(settings) {}
+
+void XapiConsistencyWatcher::run() {
+  const auto started = std::chrono::steady_clock::now();
+  bool released = !tracker_.held();
+  while (true) {
+    try {
+      if (!round()) return;
+      if (!released) {
+        released = true;
+        const auto took = std::chrono::steady_clock::now() - started;
+        core::log::info("xAPI Consistent-Through: the materialiser caught up with the events topic",
+                        {{"after_ms", std::chrono::duration_cast<std::chrono::milliseconds>(took).count()}});
+      }
+    } catch (const std::exception& e) {
+      core::log::warn("xAPI Consistent-Through: checking the materialiser's progress failed; retrying",
+                      {{"error", e.what()}});
+    }
+    if (!wait(settings_.interval)) return;
+  }
+}
+
+void XapiConsistencyWatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool XapiConsistencyWatcher::round() {
+  // The time first, then the ends: every record acknowledged before `as_of` is below them.
+  const core::Timestamp as_of = clock_.now();
+  const auto ends = positions_.ends();
+  while (!caught_up_with(ends)) {
+    if (!wait(settings_.poll)) return false;
+  }
+  tracker_.caught_up(as_of);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_save_ >= settings_.save_every) {
+    store_.save_consistent_through(tracker_.consistent_through());
+    last_save_ = now;
+  }
+  return true;
+}
+
+bool XapiConsistencyWatcher::caught_up_with(const std::map<std::int32_t, KafkaTopicPositions::Range>& ends) {
+  const auto stored = store_.stored_offsets(positions_.topic());
+  std::map<std::int32_t, std::int64_t> at;
+  std::vector<std::int32_t> unknown;
+  for (const auto& [partition, range] : ends) {
+    if (range.high <= range.low) continue;  // nothing there to read
+    if (const auto it = stored.find(partition); it != stored.end()) {
+      at[partition] = std::max(it->second, range.low);
+    } else {
+      unknown.push_back(partition);
+    }
+  }
+  // No stored offset: the materialiser starts at the group's committed offset (ConsumerLoop).
+  if (!unknown.empty()) {
+    const auto committed = positions_.committed(unknown);
+    for (const auto partition : unknown) {
+      const auto it = committed.find(partition);
+      at[partition] = std::max(it == committed.end() ? 0 : it->second, ends.at(partition).low);
+    }
+  }
+  for (const auto& [partition, offset] : at) {
+    if (offset < ends.at(partition).high) return false;
+  }
+  return true;
+}
+
+bool XapiConsistencyWatcher::wait(std::chrono::milliseconds how_long) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, how_long, [this] { return stopped_; });
+  return !stopped_;
 }
 
 }  // namespace edfleet::ingest

@@ -1,11 +1,13 @@
 #include "domain/xapi/consistency.h"
 
+#include <algorithm>
+
 namespace edfleet::ingest::xapi {
 
 void ConsistencyTracker::pending(std::span<const EventKey> keys, core::Timestamp stored) {
   std::lock_guard lock(mutex_);
   for (const auto& key : keys) {
-    if (pending_.emplace(key, stored).second) times_.insert(stored);
+    if (pending_.emplace(key, stored).second) times_.emplace(stored, key);
   }
 }
 
@@ -13,15 +15,38 @@ void ConsistencyTracker::settled(const EventKey& key) {
   std::lock_guard lock(mutex_);
   const auto it = pending_.find(key);
   if (it == pending_.end()) return;
-  times_.erase(times_.find(it->second));
+  times_.erase({it->second, key});
   pending_.erase(it);
+}
+
+void ConsistencyTracker::hold(core::Timestamp floor) {
+  std::lock_guard lock(mutex_);
+  floor_ = floor_ ? std::max(*floor_, floor) : floor;
+}
+
+void ConsistencyTracker::caught_up(core::Timestamp as_of) {
+  std::lock_guard lock(mutex_);
+  floor_.reset();
+  if (!publish_bound_) return;
+  const core::Timestamp settled_before = as_of - *publish_bound_;
+  while (!times_.empty() && times_.begin()->first < settled_before) {
+    pending_.erase(times_.begin()->second);
+    times_.erase(times_.begin());
+  }
 }
 
 core::Timestamp ConsistencyTracker::consistent_through() const {
   const core::Timestamp now = clock_.now();
   std::lock_guard lock(mutex_);
-  if (times_.empty()) return now;
-  return std::min(now, *times_.begin() - std::chrono::microseconds(1));
+  core::Timestamp through = now;
+  if (!times_.empty()) through = std::min(through, times_.begin()->first - std::chrono::microseconds(1));
+  if (floor_) through = std::min(through, *floor_);
+  return through;
+}
+
+bool ConsistencyTracker::held() const {
+  std::lock_guard lock(mutex_);
+  return floor_.has_value();
 }
 
 std::size_t ConsistencyTracker::pending_count() const {
