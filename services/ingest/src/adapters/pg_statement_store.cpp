@@ -3,6 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <utility>
+
 #include "edfleet/core/time_format.h"
 
 namespace edfleet::ingest {
@@ -104,6 +109,75 @@ std::string query_sql(bool ascending) {
 
 json nullable(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
 
+// `text` as a JSON string (RFC 8259 escaping; the text is UTF-8 already), appended to `out`. The rows of
+// a batch are written straight into the parameter's text: building a JSON tree per row (with a copy of
+// the statement) only to dump it again was a measurable part of materialising.
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of characters copied as they are
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain, i - plain));
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+    plain = i + 1;
+  }
+  out.append(text.substr(plain));
+  out += '"';
+}
+
+// "name":value, or "name":null when `value` is null (names are literals here: nothing to escape).
+void append_member(std::string& out, std::string_view name, const std::string* value) {
+  out += '"';
+  out += name;
+  out += "\":";
+  if (value == nullptr) {
+    out += "null";
+  } else {
+    append_json_string(out, *value);
+  }
+}
+
+// The rows for kInsertSql: a JSON array of objects, one per row.
+std::string insert_records(const std::vector<StatementRow>& rows) {
+  std::size_t size = 2;
+  for (const auto& r : rows) size += r.statement.size() + r.statement.size() / 4 + 400;
+  std::string out;
+  out.reserve(size);
+  out += '[';
+  const auto nullable_text = [](const std::optional<std::string>& value) { return value ? &*value : nullptr; };
+  for (const auto& r : rows) {
+    const std::string stored = core::format_rfc3339(r.stored);
+    const std::pair<std::string_view, const std::string*> members[] = {
+        {"tenant", &r.tenant},
+        {"statement_id", &r.statement_id},
+        {"stored", &stored},
+        {"actor_key", &r.actor_key},
+        {"object_agent_key", nullable_text(r.object_agent_key)},
+        {"verb_id", &r.verb_id},
+        {"activity_id", nullable_text(r.activity_id)},
+        {"registration", nullable_text(r.registration)},
+        {"voids", nullable_text(r.voids)},
+        {"statement", &r.statement}};
+    out += out.size() > 1 ? ",{" : "{";
+    for (std::size_t m = 0; m < std::size(members); ++m) {
+      if (m > 0) out += ',';
+      append_member(out, members[m].first, members[m].second);
+    }
+    out += '}';
+  }
+  out += ']';
+  return out;
+}
+
 StoredStatement to_stored(const pqxx::row& row) {
   StoredStatement s;
   s.statement_id = row[0].as<std::string>();
@@ -119,20 +193,10 @@ PgStatementStore::PgStatementStore(pg::ConnectionPool& pool) : pool_(pool) {}
 
 void PgStatementStore::write(const std::vector<StatementRow>& rows, const std::vector<PartitionPosition>& offsets,
                              const std::vector<AttachmentRow>& attachments) {
-  json records = json::array();
+  const std::string records = rows.empty() ? std::string() : insert_records(rows);
   json keys = json::array();
   json related = json::array();
   for (const auto& r : rows) {
-    records.push_back({{"tenant", r.tenant},
-                       {"statement_id", r.statement_id},
-                       {"stored", core::format_rfc3339(r.stored)},
-                       {"actor_key", r.actor_key},
-                       {"object_agent_key", nullable(r.object_agent_key)},
-                       {"verb_id", r.verb_id},
-                       {"activity_id", nullable(r.activity_id)},
-                       {"registration", nullable(r.registration)},
-                       {"voids", nullable(r.voids)},
-                       {"statement", r.statement}});
     keys.push_back({{"tenant", r.tenant}, {"statement_id", r.statement_id}});
     for (const auto& key : r.related_agents) {
       related.push_back({{"tenant", r.tenant}, {"kind", "agent"}, {"key", key}, {"statement_id", r.statement_id}});
@@ -149,7 +213,7 @@ void PgStatementStore::write(const std::vector<StatementRow>& rows, const std::v
   pool_.with_connection([&](pqxx::connection& connection) {
     pqxx::work txn(connection);
     if (!rows.empty()) {
-      txn.exec_params(kInsertSql, records.dump());
+      txn.exec_params(kInsertSql, records);
       txn.exec_params(kVoidSql, keys.dump());
       if (!related.empty()) txn.exec_params(kRelatedSql, related.dump());
     }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 #include <set>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
@@ -203,41 +204,106 @@ core::Error duplicate_key_error(std::string_view text) {
   return duplicate ? *duplicate : core::Error::invalid("The JSON body has a key more than once in an object.");
 }
 
-core::Result<json> parse_json_text(std::string_view text) {
-  bool too_deep = false;
-  bool has_duplicate = false;
-  // Keys counted per open object: an object with fewer members than keys read had a key twice (nlohmann
-  // keeps the last value). Cheap enough for every request; naming the key is left to the slow path.
-  std::vector<std::size_t> key_counts;
-  const auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    // `depth` counts the enclosing containers: the 101st nested object or array starts at depth 100.
-    const bool opens = event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
-    if (depth > kMaxJsonDepth || (opens && depth == kMaxJsonDepth)) too_deep = true;
-    if (too_deep) return false;
-    if (event == json::parse_event_t::object_start) {
-      key_counts.push_back(0);
-    } else if (event == json::parse_event_t::key) {
-      ++key_counts.back();
-    } else if (event == json::parse_event_t::object_end) {
-      has_duplicate = has_duplicate || parsed.size() != key_counts.back();
-      key_counts.pop_back();
+namespace {
+
+// Builds the tree in one pass (nlohmann's own DOM parser, minus the per-event callback object it needs
+// for a callback) and notes what parse_json_text refuses: a key twice in one object, and more than
+// kMaxJsonDepth nested containers (the parse stops there).
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(json& root) : root_(root) {}
+
+  bool null() { return put(nullptr) != nullptr; }
+  bool boolean(bool value) { return put(value) != nullptr; }
+  bool number_integer(json::number_integer_t value) { return put(value) != nullptr; }
+  bool number_unsigned(json::number_unsigned_t value) { return put(value) != nullptr; }
+  bool number_float(json::number_float_t value, const json::string_t&) { return put(value) != nullptr; }
+  bool string(json::string_t& value) { return put(value) != nullptr; }
+  bool binary(json::binary_t& value) { return put(std::move(value)) != nullptr; }
+  bool start_object(std::size_t) { return open(json::value_t::object); }
+  bool start_array(std::size_t) { return open(json::value_t::array); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& name) {
+    auto& members = *stack_.back()->get_ptr<json::object_t*>();
+    auto [at, inserted] = members.try_emplace(name);
+    if (!inserted) {
+      has_duplicate_ = true;  // as nlohmann's parser: the last value wins (the request is refused anyway)
+      at->second = json();
     }
+    slot_ = &at->second;
     return true;
-  };
+  }
+  // Syntax errors are reported; anything else nlohmann raises (e.g. a number out of range) propagates
+  // as it did from json::parse.
+  template <class Exception>
+  bool parse_error(std::size_t, const std::string&, const Exception& error) {
+    if constexpr (std::is_base_of_v<json::parse_error, Exception>) {
+      syntax_error_ = error.what();
+      return false;
+    } else {
+      throw error;
+    }
+  }
+
+  bool too_deep() const { return too_deep_; }
+  bool has_duplicate() const { return has_duplicate_; }
+  const std::optional<std::string>& syntax_error() const { return syntax_error_; }
+
+ private:
+  template <class Value>
+  json* put(Value&& value) {
+    if (stack_.empty()) {
+      root_ = json(std::forward<Value>(value));
+      return &root_;
+    }
+    json& parent = *stack_.back();
+    if (parent.is_array()) {
+      auto& elements = *parent.get_ptr<json::array_t*>();
+      elements.emplace_back(std::forward<Value>(value));
+      return &elements.back();
+    }
+    *slot_ = json(std::forward<Value>(value));
+    return slot_;
+  }
+  bool open(json::value_t type) {
+    // The 101st nested object or array is refused (it would start at depth 100).
+    if (stack_.size() >= static_cast<std::size_t>(kMaxJsonDepth)) {
+      too_deep_ = true;
+      return false;
+    }
+    stack_.push_back(put(type));
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  json& root_;
+  std::vector<json*> stack_;  // the open containers, innermost last
+  json* slot_ = nullptr;      // where the value of the last key read goes
+  bool too_deep_ = false;
+  bool has_duplicate_ = false;
+  std::optional<std::string> syntax_error_;
+};
+
+}  // namespace
+
+core::Result<json> parse_json_text(std::string_view text) {
   json root;
-  try {
-    root = json::parse(text, callback);
-  } catch (const json::parse_error& e) {
-    if (too_deep) return core::Error::invalid("The JSON body is nested more than 100 levels deep.");
+  TreeBuilder builder(root);
+  const bool parsed = json::sax_parse(text, &builder);
+  if (builder.too_deep()) return core::Error::invalid("The JSON body is nested more than 100 levels deep.");
+  if (builder.syntax_error()) {
     // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." without the prefix.
-    std::string detail = e.what();
+    std::string detail = *builder.syntax_error();
     if (const auto at = detail.find("parse error at "); at != std::string::npos) detail = detail.substr(at + 15);
     if (detail.size() > 200) detail = detail.substr(0, 197) + "...";
     return core::Error::invalid("The body is not valid JSON: " + detail);
   }
-  if (too_deep) return core::Error::invalid("The JSON body is nested more than 100 levels deep.");
-  if (root.is_discarded()) return core::Error::invalid("The body is not valid JSON.");
-  if (has_duplicate) return duplicate_key_error(text);
+  if (!parsed) return core::Error::invalid("The body is not valid JSON.");
+  if (builder.has_duplicate()) return duplicate_key_error(text);
   return root;
 }
 

@@ -41,7 +41,7 @@ void XapiMaterialiser::handle(std::span<const kafka::ConsumedMessage> batch) {
     row.voids = columns->voids;
     row.related_agents = std::move(columns->related_agents);
     row.related_activities = std::move(columns->related_activities);
-    row.statement = event.xapi_statement().statement_json();
+    row.statement = std::move(*event.mutable_xapi_statement()->mutable_statement_json());  // parsed above; not needed again
     rows.push_back(std::move(row));
     for (const auto& a : event.xapi_statement().attachments()) {
       attachments.push_back({event.tenant(), a.sha2(), a.content_type(), a.content()});

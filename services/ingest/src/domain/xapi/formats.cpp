@@ -44,13 +44,48 @@ std::optional<std::chrono::sys_days> iso_week_date(int year, int week, int day_o
   return date;
 }
 
+// "PT1H2M3.5S" and its shorter forms (hours, minutes, seconds in that order, whole numbers but the
+// seconds): what xAPI results usually carry, and all of it matched by is_duration's pattern. Checked by
+// hand so most statements do not need the regex.
+bool is_simple_time_duration(std::string_view text) {
+  if (!text.starts_with("PT")) return false;
+  std::size_t i = 2;
+  int components = 0;
+  for (const char designator : {'H', 'M', 'S'}) {
+    std::size_t j = i;
+    while (j < text.size() && is_digit(text[j])) ++j;
+    if (j == i) continue;  // this component is absent (the next one is tried at the same place)
+    if (designator == 'S' && j < text.size() && text[j] == '.') {
+      const std::size_t fraction = j + 1;
+      j = fraction;
+      while (j < text.size() && is_digit(text[j])) ++j;
+      if (j == fraction) return false;
+    }
+    if (j >= text.size() || text[j] != designator) {
+      // Digits followed by a later designator: let the next round read them again.
+      continue;
+    }
+    i = j + 1;
+    ++components;
+  }
+  return components > 0 && i == text.size();
+}
+
 }  // namespace
 
 std::optional<Version> parse_version(std::string_view text) {
-  static const std::regex pattern(R"(^([12])\.0(\.(0|[1-9][0-9]{0,8}))?$)");
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_match(text.begin(), text.end(), m, pattern)) return std::nullopt;
-  return m[1].str() == "1" ? Version::k1_0 : Version::k2_0;
+  // 1.0, 2.0, or either with a patch number (0, or no leading zero and at most 9 digits). Read by hand:
+  // it runs for every request (a std::regex match was a measurable part of a single-statement POST).
+  if (text.size() < 3 || (text[0] != '1' && text[0] != '2') || text[1] != '.' || text[2] != '0') return std::nullopt;
+  if (text.size() > 3) {
+    const std::string_view patch = text.substr(4);
+    if (text[3] != '.' || patch.empty() || patch.size() > 9) return std::nullopt;
+    if (patch[0] == '0' && patch.size() > 1) return std::nullopt;
+    for (const char c : patch) {
+      if (!is_digit(c)) return std::nullopt;
+    }
+  }
+  return text[0] == '1' ? Version::k1_0 : Version::k2_0;
 }
 
 bool is_iri(std::string_view text) {
@@ -85,6 +120,20 @@ bool is_language_tag(std::string_view text) {
       ")$",
       std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
   if (text.empty() || text.size() > 256) return false;
+  // The usual tags ("en", "fr-CA", "tlh-US": a language and maybe a two-letter region) match the pattern;
+  // checking them by hand spares the regex for every key of every language map.
+  const auto letters = [&text](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) {
+      if (!is_alpha(text[i])) return false;
+    }
+    return true;
+  };
+  const std::size_t dash = text.find('-');
+  const std::size_t language = dash == std::string_view::npos ? text.size() : dash;
+  if ((language == 2 || language == 3) && letters(0, language) &&
+      (dash == std::string_view::npos || (text.size() == dash + 3 && letters(dash + 1, text.size())))) {
+    return true;
+  }
   return std::regex_match(text.begin(), text.end(), pattern);
 }
 
@@ -94,7 +143,7 @@ bool is_duration(std::string_view text) {
       R"(^P(?:\d+(?:[.,]\d+)?W|(?:\d+(?:[.,]\d+)?Y)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?D)?)"
       R"((?:T(?:\d+(?:[.,]\d+)?H)?(?:\d+(?:[.,]\d+)?M)?(?:\d+(?:[.,]\d+)?S)?)?)$)");
   if (text.size() < 3 || text.size() > 128) return false;
-  if (!std::regex_match(text.begin(), text.end(), pattern)) return false;
+  if (!is_simple_time_duration(text) && !std::regex_match(text.begin(), text.end(), pattern)) return false;
   if (text.back() == 'T') return false;  // "P1DT": a 'T' must be followed by a time component
   // A decimal fraction is allowed only in the last component: digits, then its designator, then the end.
   const auto fraction = text.find_first_of(".,");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <string>
 
 #include "domain/xapi/formats.h"
 #include "edfleet/core/hash.h"
@@ -126,11 +127,64 @@ void normalise_statement(json& s) {
 
 }  // namespace
 
+namespace {
+
+// The members of `statement` the comparison form keeps, copied without the parts normalise_statement
+// drops anyway (an Activity object's definition, the verb's display, context activities' definitions):
+// copying and then freeing those was a good part of the cost of hashing every stored statement. What
+// normalise_statement then does to the pre-reduced parts leaves them as they are.
+json comparison_members(const json& statement) {
+  json s = json::object();
+  auto& members = *s.get_ptr<json::object_t*>();
+  for (const auto& [key, value] : statement.get_ref<const json::object_t&>()) {
+    if (key == "authority" || key == "stored" || key == "version") continue;
+    if (key == "object" && value.is_object() && value.value("objectType", "Activity") == "Activity") {
+      members.emplace(key, activity_reference(value));
+    } else if (key == "verb" && value.is_object()) {
+      json verb = json::object();
+      for (const auto& [name, part] : value.get_ref<const json::object_t&>()) {
+        if (name != "display") verb.get_ptr<json::object_t*>()->emplace(name, part);
+      }
+      members.emplace(key, std::move(verb));
+    } else if (key == "context" && value.is_object()) {
+      json context = json::object();
+      for (const auto& [name, part] : value.get_ref<const json::object_t&>()) {
+        if (name == "contextActivities" && part.is_object()) {
+          json lists = json::object();
+          for (const auto& [kind, activities] : part.get_ref<const json::object_t&>()) {
+            json list = json::array();
+            if (activities.is_array()) {
+              for (const auto& a : activities) list.push_back(activity_reference(a));
+            } else {
+              list.push_back(activity_reference(activities));
+            }
+            lists.get_ptr<json::object_t*>()->emplace(kind, std::move(list));
+          }
+          context.get_ptr<json::object_t*>()->emplace(name, std::move(lists));
+        } else {
+          context.get_ptr<json::object_t*>()->emplace(name, part);
+        }
+      }
+      members.emplace(key, std::move(context));
+    } else {
+      members.emplace(key, value);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
 json comparison_form(const json& statement) {
-  json s = statement;
-  s.erase("authority");
-  s.erase("stored");
-  s.erase("version");
+  json s;
+  if (statement.is_object()) {
+    s = comparison_members(statement);
+  } else {
+    s = statement;
+    s.erase("authority");
+    s.erase("stored");
+    s.erase("version");
+  }
   normalise_statement(s);
   return s;
 }
@@ -151,8 +205,13 @@ void normalise_for_storage(json& statement, Version version) {
 }
 
 std::string comparison_hash(const json& statement) {
-  // nlohmann::json objects are ordered maps, so dump() is canonical (sorted keys, no spaces).
-  return core::sha256_hex(comparison_form(statement).dump());
+  // nlohmann::json objects are ordered maps, so dump() is canonical (sorted keys, no spaces). The text is
+  // written into a buffer each thread keeps (it is hashed and dropped: no allocation per statement).
+  thread_local std::string text;
+  text.clear();
+  nlohmann::detail::serializer<json> writer(nlohmann::detail::output_adapter<char>(text), ' ');
+  writer.dump(comparison_form(statement), /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  return core::sha256_hex(text);
 }
 
 std::string actor_key(const json& actor) {

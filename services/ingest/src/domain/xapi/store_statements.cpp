@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <string_view>
+#include <utility>
 
 #include "domain/xapi/attachments.h"
 #include "domain/xapi/statement_form.h"
@@ -31,6 +33,43 @@ struct NoCrypto final : JwsVerifier {
     return core::Error::invalid("this LRS cannot verify signatures");
   }
 };
+
+bool has_attachments(const json& statement) {
+  if (!statement.is_object()) return false;
+  if (statement.contains("attachments")) return true;
+  const auto object = statement.find("object");
+  return object != statement.end() && object->is_object() && object->contains("attachments");
+}
+
+// The text of `statement` as stored: with its id, stored and authority, and version and timestamp when
+// it has none (timestamp SHOULD* be set to stored when absent). The same text as setting those members
+// and dumping the whole tree (members in key order, no spaces), without copying the statement.
+std::string as_stored(const json& statement, const std::string& id, const std::string& stored_text,
+                      const json& authority, Version version) {
+  const json id_value = id;
+  const json stored_value = stored_text;
+  const json version_value = version == Version::k2_0 ? "2.0.0" : "1.0.0";
+  std::vector<std::pair<std::string_view, const json*>> members;
+  members.reserve(statement.size() + 5);
+  for (const auto& [key, value] : statement.get_ref<const json::object_t&>()) {
+    if (key != "id" && key != "stored" && key != "authority") members.emplace_back(key, &value);
+  }
+  members.emplace_back("id", &id_value);
+  members.emplace_back("stored", &stored_value);
+  members.emplace_back("authority", &authority);
+  if (!statement.contains("version")) members.emplace_back("version", &version_value);
+  if (!statement.contains("timestamp")) members.emplace_back("timestamp", &stored_value);
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string text = "{";
+  for (const auto& [key, value] : members) {
+    if (text.size() > 1) text += ',';
+    text += json(key).dump();
+    text += ':';
+    text += value->dump();
+  }
+  text += '}';
+  return text;
+}
 
 }  // namespace
 
@@ -82,7 +121,10 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
   if (!batch && !request.body.is_object()) {
     return core::Error::invalid("The body must be one statement (a JSON object) or an array of statements.");
   }
-  std::vector<json> statements;
+  // The statements as sent, read in place (a batch's array is a std::vector<json> already): copying
+  // and freeing every statement's tree was a good part of the cost of a batch. What the LRS adds (id,
+  // stored, authority, ...) is written into the text of each stored statement (stored_text below).
+  std::vector<json> single;
   if (batch) {
     if (request.body.size() > settings_.max_batch_statements) {
       return core::Error{core::ErrorCode::kResourceExhausted,
@@ -90,10 +132,10 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
                              " statements; got " + std::to_string(request.body.size()) + ".",
                          {}};
     }
-    statements.assign(request.body.begin(), request.body.end());
   } else {
-    statements.push_back(request.body);
+    single.push_back(request.body);
   }
+  const std::vector<json>& statements = batch ? request.body.get_ref<const json::array_t&>() : single;
 
   // 2. Every statement valid, or the whole request is refused (xAPI has no partial success).
   for (std::size_t i = 0; i < statements.size(); ++i) {
@@ -121,7 +163,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
   std::vector<std::string> ids(statements.size());
   std::map<std::string, std::size_t> first_index;
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    auto& s = statements[i];
+    const json& s = statements[i];
     if (request.statement_id) {
       const std::string wanted = to_lower(*request.statement_id);
       if (s.contains("id") && to_lower(s["id"].get<std::string>()) != wanted) {
@@ -135,7 +177,6 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     } else {
       ids[i] = to_lower(ids_.uuid());
     }
-    s["id"] = ids[i];
     const auto [it, inserted] = first_index.emplace(ids[i], i);
     if (!inserted) {
       return core::Error::invalid("Statement id " + ids[i] + " appears more than once in the batch ([" +
@@ -145,17 +186,27 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
   }
 
   // Signed statements: the JWS must sign this very statement (its id is known now).
-  if (crypto_ != nullptr) {
-    if (auto signed_ok = verify_signatures(statements, batch, matched, *crypto_, request.version); !signed_ok) {
+  // (Only statements with attachments can carry a signature.)
+  if (crypto_ != nullptr && std::any_of(statements.begin(), statements.end(), has_attachments)) {
+    std::vector<json> with_ids(statements.begin(), statements.end());
+    for (std::size_t i = 0; i < with_ids.size(); ++i) with_ids[i]["id"] = ids[i];
+    if (auto signed_ok = verify_signatures(with_ids, batch, matched, *crypto_, request.version); !signed_ok) {
       return signed_ok.error();
     }
   }
 
-  // 4. Retries and conflicts, by the comparison rules, against what was stored before.
+  // 4. Retries and conflicts, by the comparison rules, against what was stored before. The comparison
+  // form lower-cases the id, so a statement that has one hashes as it is; one without gets its new id.
   std::vector<std::string> hashes(statements.size());
   std::vector<EventKey> keys(statements.size());
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    hashes[i] = comparison_hash(statements[i]);
+    if (statements[i].contains("id")) {
+      hashes[i] = comparison_hash(statements[i]);
+    } else {
+      json with_id = statements[i];
+      with_id["id"] = ids[i];
+      hashes[i] = comparison_hash(with_id);
+    }
     keys[i] = EventKey{request.tenant, ids[i]};
   }
   // Claim the ids against concurrent requests of this process (released when this call returns).
@@ -241,18 +292,19 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
   std::vector<EventEnvelope> events;
   events.reserve(fresh.size());
   for (const std::size_t i : fresh) {
-    json& s = statements[i];
-    normalise_for_storage(s, request.version);  // 2.0: timestamps stored in UTC
-    s["stored"] = stored_text;
-    s["authority"] = request.authority;
-    if (!s.contains("version")) s["version"] = request.version == Version::k2_0 ? "2.0.0" : "1.0.0";
+    const json& s = statements[i];
     core::Timestamp occurred = stored;
-    if (s.contains("timestamp")) {
-      occurred = *parse_timestamp(s["timestamp"].get<std::string>(), request.version);
+    std::string text;
+    if (request.version == Version::k2_0) {
+      json copy = s;
+      copy["id"] = ids[i];
+      normalise_for_storage(copy, request.version);  // 2.0: timestamps stored in UTC
+      if (copy.contains("timestamp")) occurred = *parse_timestamp(copy["timestamp"].get<std::string>(), request.version);
+      text = as_stored(copy, ids[i], stored_text, request.authority, request.version);
     } else {
-      s["timestamp"] = stored_text;  // SHOULD* be set to stored when absent
+      if (s.contains("timestamp")) occurred = *parse_timestamp(s["timestamp"].get<std::string>(), request.version);
+      text = as_stored(s, ids[i], stored_text, request.authority, request.version);
     }
-    std::string text = s.dump();
     if (text.size() > settings_.max_statement_bytes) {
       release_claims(mine, request.tenant);
       return core::Error{core::ErrorCode::kResourceExhausted,
@@ -265,7 +317,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     event.tenant = request.tenant;
     event.type = "xapi.statement";
     event.source = settings_.source;
-    event.subject.learner_id = actor_key(s["actor"]);
+    event.subject.learner_id = actor_key(s.at("actor"));
     event.occurred_at = from_timestamp(occurred);
     event.received_at = from_timestamp(stored);
     event.trace_id = request.trace_id;
