@@ -13,6 +13,11 @@
 #include "notice_logger.h"
 
 namespace edfleet::pg {
+
+bool is_transient_sqlstate(std::string_view sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate.starts_with("40") || sqlstate.starts_with("53") ||
+         sqlstate.starts_with("57");
+}
 namespace {
 
 constexpr const char* kDefaultConnectTimeoutSeconds = "5";

@@ -94,12 +94,6 @@ void prepare_all(pqxx::connection_base& connection) {
   for (const auto& [name, sql] : kStatements) connection.prepare(name, sql);
 }
 
-// SQLSTATE classes a retry may fix: connection exceptions (08), insufficient resources (53),
-// operator intervention such as a shutting-down server (57), and transaction rollbacks (40).
-bool transient_sqlstate(const std::string& state) {
-  return state.rfind("08", 0) == 0 || state.rfind("53", 0) == 0 || state.rfind("57", 0) == 0 ||
-         state.rfind("40", 0) == 0;
-}
 
 // Runs `body`, turning failures that a retry may fix into StoreUnavailable. `on_broken` is told
 // when the connection itself is gone so the pool drops it.
@@ -119,7 +113,7 @@ auto guarded(std::string_view what, Body&& body, OnBroken&& on_broken) -> declty
     on_broken();
     throw StoreUnavailable(std::string(what) + ": commit outcome unknown: " + e.what());
   } catch (const pqxx::sql_error& e) {
-    if (transient_sqlstate(e.sqlstate())) {
+    if (pg::is_transient_sqlstate(e.sqlstate())) {
       throw StoreUnavailable(std::string(what) + ": " + e.what());
     }
     throw;

@@ -35,11 +35,7 @@ auto guarded(pg::ConnectionPool& pool, Fn&& fn) {
   } catch (const pqxx::broken_connection& e) {
     throw StoreUnavailable(e.what());
   } catch (const pqxx::sql_error& e) {
-    const std::string state = e.sqlstate();
-    if (state.rfind("08", 0) == 0 || state.rfind("40", 0) == 0 || state.rfind("53", 0) == 0 ||
-        state.rfind("57", 0) == 0) {
-      throw StoreUnavailable(e.what());
-    }
+    if (pg::is_transient_sqlstate(e.sqlstate())) throw StoreUnavailable(e.what());
     throw;
   }
 }

@@ -22,6 +22,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <pqxx/connection>
@@ -34,6 +35,12 @@ namespace edfleet::pg {
 struct Unavailable : std::runtime_error {
   using runtime_error::runtime_error;
 };
+
+// True for the SQLSTATE classes a retry may fix: connection exceptions (08), transaction rollbacks
+// such as serialization failures and deadlocks (40), insufficient resources (53) and operator
+// intervention such as a shutting-down server (57). Adapters turn such pqxx::sql_errors into their
+// "store unavailable" error; any other SQLSTATE is a bug or bad data, not worth a retry.
+bool is_transient_sqlstate(std::string_view sqlstate);
 
 // "host:port/database" for a libpq URL or keyword/value string, without user or password.
 // Throws std::invalid_argument if libpq cannot parse it.
