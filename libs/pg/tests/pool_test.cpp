@@ -184,3 +184,20 @@ TEST_CASE("ConnectionPool::with_connection turns a lost connection into Unavaila
   CHECK(pool.open_connections() == 0);
   CHECK(pool.with_connection([](pqxx::connection& c) { return select_one(c); }) == 1);
 }
+
+TEST_CASE("ConnectionPool::with_connection turns a retryable SQLSTATE into Unavailable, and only that",
+          "[pool]") {
+  ConnectionPool pool(edfleet::pg::test::fresh_database("pool_sqlstate"), 1);
+  const auto raise = [&pool](const std::string& sqlstate) {
+    return pool.with_connection([&](pqxx::connection& c) {
+      pqxx::nontransaction tx(c);
+      tx.exec("DO $$ BEGIN RAISE EXCEPTION 'raised by the test' USING ERRCODE = '" + sqlstate + "'; END $$");
+      return 0;
+    });
+  };
+  CHECK_THROWS_AS(raise("40001"), Unavailable);  // serialization failure: the connection stays
+  CHECK(pool.open_connections() == 1);
+  CHECK_THROWS_AS(raise("23505"), pqxx::unique_violation);  // bad data: not Unavailable
+  CHECK(pool.open_connections() == 1);
+  CHECK(pool.with_connection([](pqxx::connection& c) { return select_one(c); }) == 1);
+}

@@ -112,6 +112,9 @@ auto guarded(std::string_view what, Body&& body, OnBroken&& on_broken) -> declty
     // The commit may or may not have happened; retrying is safe (claims make it idempotent).
     on_broken();
     throw StoreUnavailable(std::string(what) + ": commit outcome unknown: " + e.what());
+  } catch (const pqxx::transaction_rollback& e) {
+    // Serialization failure or deadlock (libpqxx 6 does not derive these from sql_error).
+    throw StoreUnavailable(std::string(what) + ": " + e.what());
   } catch (const pqxx::sql_error& e) {
     if (pg::is_transient_sqlstate(e.sqlstate())) {
       throw StoreUnavailable(std::string(what) + ": " + e.what());

@@ -25,18 +25,14 @@ StoredRule to_rule(const pqxx::row& row) {
   return r;
 }
 
-// Connection problems become StoreUnavailable (callers answer UNAVAILABLE or retry).
+// What a retry may fix (the pool reports it as pg::Unavailable) becomes StoreUnavailable (callers
+// answer UNAVAILABLE or retry).
 template <typename Fn>
 auto guarded(pg::ConnectionPool& pool, Fn&& fn) {
   try {
     return pool.with_connection([&](pqxx::connection& c) { return fn(c); });
   } catch (const pg::Unavailable& e) {
     throw StoreUnavailable(e.what());
-  } catch (const pqxx::broken_connection& e) {
-    throw StoreUnavailable(e.what());
-  } catch (const pqxx::sql_error& e) {
-    if (pg::is_transient_sqlstate(e.sqlstate())) throw StoreUnavailable(e.what());
-    throw;
   }
 }
 

@@ -38,8 +38,8 @@ struct Unavailable : std::runtime_error {
 
 // True for the SQLSTATE classes a retry may fix: connection exceptions (08), transaction rollbacks
 // such as serialization failures and deadlocks (40), insufficient resources (53) and operator
-// intervention such as a shutting-down server (57). Adapters turn such pqxx::sql_errors into their
-// "store unavailable" error; any other SQLSTATE is a bug or bad data, not worth a retry.
+// intervention such as a shutting-down server (57). ConnectionPool::with_connection turns such
+// pqxx::sql_errors into Unavailable; any other SQLSTATE is a bug or bad data, not worth a retry.
 bool is_transient_sqlstate(std::string_view sqlstate);
 
 // "host:port/database" for a libpq URL or keyword/value string, without user or password.
@@ -84,9 +84,10 @@ class ConnectionPool {
 
   Lease acquire(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-  // Runs fn(pqxx::connection&) on a leased connection and returns its result. If fn throws
-  // pqxx::broken_connection the connection is discarded and pg::Unavailable is thrown instead,
-  // so adapters only need to map Unavailable.
+  // Runs fn(pqxx::connection&) on a leased connection and returns its result. If fn throws what a
+  // retry may fix (pqxx::broken_connection, pqxx::transaction_rollback, or a pqxx::sql_error with
+  // is_transient_sqlstate), pg::Unavailable is thrown instead, so adapters only need to map
+  // Unavailable. The connection is discarded unless the error was a transaction rollback.
   template <typename Fn>
   auto with_connection(Fn&& fn, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     Lease lease = acquire(timeout);
@@ -95,6 +96,14 @@ class ConnectionPool {
     } catch (const pqxx::broken_connection& e) {
       lease.mark_broken();
       throw Unavailable("lost the connection to PostgreSQL at " + target() + ": " + e.what());
+    } catch (const pqxx::transaction_rollback& e) {
+      // Serialization failure or deadlock (class 40; libpqxx 6 does not derive these from sql_error).
+      throw Unavailable("PostgreSQL at " + target() + " rolled the transaction back: " + e.what());
+    } catch (const pqxx::sql_error& e) {
+      if (!is_transient_sqlstate(e.sqlstate())) throw;
+      lease.mark_broken();
+      throw Unavailable("PostgreSQL at " + target() + " cannot do this right now (SQLSTATE " + e.sqlstate() +
+                        "): " + e.what());
     }
   }
 
