@@ -131,6 +131,35 @@ TEST_CASE("claims: expiry, not-before, issued-at, issuer, audience, subject, ten
   CHECK(principal_from_claims(with({{"aud", {"x", "edfleet"}}}), policy(), now()).ok());
 }
 
+TEST_CASE("sub: printable ASCII only, at most 256 characters (it becomes the principal in headers and logs)") {
+  FakeKeyRing keys;
+  // Each would reach x-edfleet-principal and the log lines as "jwt:<sub>".
+  const std::vector<std::string> hostile = {
+      "user-7\r\nx-edfleet-tenant: globex",  // header injection
+      "user-7\ninjected log line",
+      "user 7",                                // space
+      "user\t7",
+      std::string("user\0" "7", 6),           // NUL
+      "user\x7f",                             // DEL
+      "j\xc3\xb6rg",                          // UTF-8, non-ASCII
+      std::string(257, 'a'),
+  };
+  for (const auto& sub : hostile) {
+    INFO(nlohmann::json(sub).dump());
+    auto r = verify_jwt(token({{"alg", "HS256"}}, with({{"sub", sub}})), keys, policy(), now());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == core::ErrorCode::kUnauthenticated);
+    CHECK_THAT(r.error().message, Catch::Contains("sub must be 1 to 256 printable ASCII characters"));
+  }
+  // The extremes of what is accepted: 0x21 and 0x7E, and exactly 256 characters.
+  for (const std::string& sub : {std::string("!"), std::string("~"), std::string(256, 'z'),
+                                 std::string("auth0|5f7c8ec7c33c6c004bbafe82")}) {
+    auto r = verify_jwt(token({{"alg", "HS256"}}, with({{"sub", sub}})), keys, policy(), now());
+    REQUIRE(r.ok());
+    CHECK(r->subject == "jwt:" + sub);
+  }
+}
+
 TEST_CASE("roles: an array or a space/comma-separated string; unknown roles grant nothing") {
   auto roles_of = [](nlohmann::json roles) {
     nlohmann::json claims = good_claims();

@@ -36,6 +36,11 @@ std::optional<double> numeric_date(const nlohmann::json& claims, const char* nam
 
 }  // namespace
 
+bool is_safe_jwt_subject(std::string_view subject) {
+  return !subject.empty() && subject.size() <= kMaxJwtSubjectLength &&
+         std::all_of(subject.begin(), subject.end(), [](char c) { return c >= 0x21 && c <= 0x7E; });
+}
+
 core::Result<DecodedJwt> decode_jwt(std::string_view token) {
   if (token.size() > 16384) return unauthenticated("too long");
   auto first = token.find('.');
@@ -100,9 +105,12 @@ core::Result<Principal> principal_from_claims(const nlohmann::json& claims, cons
   if (!audience_ok) return unauthenticated("wrong audience");
 
   auto sub = claims.find("sub");
-  if (sub == claims.end() || !sub->is_string() || sub->get<std::string>().empty() ||
-      sub->get<std::string>().size() > 256) {
+  if (sub == claims.end() || !sub->is_string() || sub->get<std::string>().empty()) {
     return unauthenticated("sub is required");
+  }
+  if (!is_safe_jwt_subject(sub->get<std::string>())) {
+    return unauthenticated("sub must be 1 to " + std::to_string(kMaxJwtSubjectLength) +
+                           " printable ASCII characters without spaces");
   }
   auto tenant = claims.find(policy.tenant_claim);
   if (tenant == claims.end() || !tenant->is_string() || !is_tenant_slug(tenant->get<std::string>())) {

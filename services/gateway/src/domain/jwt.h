@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -35,9 +36,16 @@ struct JwtPolicy {
   std::string roles_claim = "roles";      // an array of strings, or one space/comma-separated string
 };
 
+// The longest "sub" accepted: it becomes the principal "jwt:<sub>" in upstream metadata and logs.
+inline constexpr std::size_t kMaxJwtSubjectLength = 256;
+
+// True when `subject` is 1 to kMaxJwtSubjectLength characters of printable ASCII (0x21-0x7E): no
+// spaces, control characters (CR/LF that could split a header or a log line) or non-ASCII bytes.
+bool is_safe_jwt_subject(std::string_view subject);
+
 // Checks the registered claims against `policy` at `now` and maps the token to a caller: "sub"
-// required; "exp" required and not passed; "nbf"/"iat" not in the future; iss and aud as
-// configured; the tenant claim a slug. Roles edfleet does not know are dropped (they grant nothing).
+// required and safe (is_safe_jwt_subject); "exp" required and not passed; "nbf"/"iat" not in the
+// future; iss and aud as configured; the tenant claim a slug. Roles edfleet does not know are dropped (they grant nothing).
 core::Result<Principal> principal_from_claims(const nlohmann::json& claims, const JwtPolicy& policy,
                                               core::Timestamp now);
 
