@@ -181,6 +181,36 @@ TEST_CASE("grpc-timeout values") {
   CHECK_FALSE(parse_grpc_timeout("1.5S"));
 }
 
+TEST_CASE("grpc-timeout saturates at kMaxGrpcTimeout instead of overflowing, for every unit") {
+  using namespace std::chrono;
+  // The ceiling itself is safe to add to the current time (what the proxy does for stream methods,
+  // which have no cap).
+  CHECK(system_clock::time_point::max() - system_clock::now() > kMaxGrpcTimeout);
+
+  // The smallest and largest values of each unit.
+  for (const char* zero : {"0H", "0M", "0S", "0m", "0u", "0n", "00000000H"}) {
+    INFO(zero);
+    CHECK(parse_grpc_timeout(zero) == nanoseconds(0));
+  }
+  CHECK(parse_grpc_timeout("99999999H") == kMaxGrpcTimeout);  // 3.6e20 ns: overflows 64 bits
+  CHECK(parse_grpc_timeout("99999999M") == kMaxGrpcTimeout);  // 190 years
+  CHECK(parse_grpc_timeout("99999999S") == nanoseconds(seconds(99999999)));
+  CHECK(parse_grpc_timeout("99999999m") == nanoseconds(milliseconds(99999999)));
+  CHECK(parse_grpc_timeout("99999999u") == nanoseconds(microseconds(99999999)));
+  CHECK(parse_grpc_timeout("99999999n") == nanoseconds(99999999));
+
+  // Around the ceiling (876000 hours) and around where hours overflow 64-bit nanoseconds.
+  CHECK(kMaxGrpcTimeout == hours(876000));
+  CHECK(parse_grpc_timeout("875999H") == nanoseconds(hours(875999)));
+  CHECK(parse_grpc_timeout("876000H") == kMaxGrpcTimeout);
+  CHECK(parse_grpc_timeout("876001H") == kMaxGrpcTimeout);
+  CHECK(parse_grpc_timeout("2562047H") == kMaxGrpcTimeout);  // the last count that fits 2^63 ns
+  CHECK(parse_grpc_timeout("2562048H") == kMaxGrpcTimeout);  // the first that does not
+  CHECK(parse_grpc_timeout("52559999M") == nanoseconds(minutes(52559999)));
+  CHECK(parse_grpc_timeout("52560001M") == kMaxGrpcTimeout);
+  CHECK(parse_grpc_timeout("153722868M") == std::nullopt);  // 9 digits: malformed, not saturated
+}
+
 TEST_CASE("method paths: /package.Service/Method") {
   auto m = parse_method_path("/edfleet.analytics.v1.AnalyticsService/GetEventCounts");
   REQUIRE(m);

@@ -204,15 +204,19 @@ std::optional<std::chrono::nanoseconds> parse_grpc_timeout(std::string_view valu
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), amount);
   if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
   using namespace std::chrono;
+  nanoseconds unit{};
   switch (value.back()) {
-    case 'H': return duration_cast<nanoseconds>(hours(amount));
-    case 'M': return duration_cast<nanoseconds>(minutes(amount));
-    case 'S': return duration_cast<nanoseconds>(seconds(amount));
-    case 'm': return duration_cast<nanoseconds>(milliseconds(amount));
-    case 'u': return duration_cast<nanoseconds>(microseconds(amount));
-    case 'n': return nanoseconds(amount);
+    case 'H': unit = hours(1); break;
+    case 'M': unit = minutes(1); break;
+    case 'S': unit = seconds(1); break;
+    case 'm': unit = milliseconds(1); break;
+    case 'u': unit = microseconds(1); break;
+    case 'n': unit = nanoseconds(1); break;
     default: return std::nullopt;
   }
+  // Checked before multiplying: 8 digits of hours do not fit 64-bit nanoseconds.
+  if (amount > kMaxGrpcTimeout / unit) return kMaxGrpcTimeout;
+  return unit * amount;
 }
 
 std::optional<MethodPath> parse_method_path(std::string_view path) {

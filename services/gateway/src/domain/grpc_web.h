@@ -83,7 +83,13 @@ struct WebContentType {
 // (+json, +thrift) are not proxied to gRPC upstreams: nullopt.
 std::optional<WebContentType> parse_web_content_type(std::string_view content_type);
 
-// Parses a grpc-timeout value ("1-8 digits" + H|M|S|m|u|n). nullopt when malformed.
+// The longest timeout parse_grpc_timeout returns (100 years: in effect, no deadline). Small enough
+// that the current time plus it fits a system_clock time point for centuries.
+inline constexpr std::chrono::nanoseconds kMaxGrpcTimeout = std::chrono::hours(24 * 365 * 100);
+
+// Parses a grpc-timeout value ("1-8 digits" + H|M|S|m|u|n). nullopt when malformed. Saturates:
+// anything longer than kMaxGrpcTimeout (up to 99999999H, whose nanoseconds overflow 64 bits) is
+// kMaxGrpcTimeout, so callers may add the result to a time point and cap it without overflow.
 std::optional<std::chrono::nanoseconds> parse_grpc_timeout(std::string_view value);
 
 // "/package.Service/Method" -> {"package.Service", "Method"}; nullopt unless the service name is

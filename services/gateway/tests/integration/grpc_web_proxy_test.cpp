@@ -318,6 +318,11 @@ TEST_CASE("the gateway forwards calls to a fake upstream with the right metadata
     auto capped = nlohmann::json::parse(call(port, "/echo.v1.Echo/Unary", {{"grpc-timeout", "1H"}}).messages.at(0));
     CHECK(capped["deadline_ms"].get<int>() <= 10200);
     CHECK(capped["deadline_ms"].get<int>() > 8000);
+    // The largest grpc-timeout (its nanoseconds overflow 64 bits) saturates, then is capped too.
+    auto huge =
+        nlohmann::json::parse(call(port, "/echo.v1.Echo/Unary", {{"grpc-timeout", "99999999H"}}).messages.at(0));
+    CHECK(huge["deadline_ms"].get<int>() <= 10200);
+    CHECK(huge["deadline_ms"].get<int>() > 8000);
 
     const auto started = std::chrono::steady_clock::now();
     auto hang = call(port, "/echo.v1.Echo/Hang", {{"grpc-timeout", "300m"}});
