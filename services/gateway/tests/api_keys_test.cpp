@@ -113,6 +113,37 @@ TEST_CASE("a store outage is UNAVAILABLE, not a crash") {
   CHECK(service.revoke("efk_01", "acme").error().code == core::ErrorCode::kUnavailable);
 }
 
+TEST_CASE("a store outage tells the caller nothing about the database") {
+  Keys k;
+  auto& [clock, store, secrets, service] = k;
+  auto created = service.create("acme", "a", {"admin"});
+  REQUIRE(created.ok());
+  CachingKeyLookup lookup(store, clock, {});
+  Authenticator authenticator(&lookup, nullptr, JwtPolicy{}, clock);
+  // What a real driver says: host, address, user. None of it may reach a client.
+  const std::string marker = "SECRET-DB-DETAIL-7f3a";
+  store.down = true;
+  store.down_message = "cannot connect to PostgreSQL at db.internal:5432/gateway: connection to server at "
+                       "\"10.0.0.7\" failed: password authentication failed for user \"gateway\" " + marker;
+
+  std::vector<core::Error> errors;
+  // Unauthenticated callers: any Authorization header with an API key reaches the store.
+  errors.push_back(authenticator.authenticate("Bearer " + created->key).error());
+  errors.push_back(verify_api_key(lookup, ApiKeyCredential{"efk_00000000000000ff", "any-secret-at-all"}).error());
+  // Admins managing keys.
+  errors.push_back(service.create("acme", "b", {"admin"}).error());
+  errors.push_back(service.list("acme").error());
+  errors.push_back(service.revoke(created->record.id, "acme").error());
+  for (const auto& error : errors) {
+    INFO(error.message);
+    CHECK(error.code == core::ErrorCode::kUnavailable);
+    CHECK(error.message.find(marker) == std::string::npos);
+    CHECK(error.message.find("PostgreSQL") == std::string::npos);
+    CHECK(error.message.find("10.0.0.7") == std::string::npos);
+    CHECK_THAT(error.message, Catch::Contains("API keys cannot be checked right now"));
+  }
+}
+
 TEST_CASE("verification: the right secret authenticates, anything else is one indistinct error") {
   Keys k;
   auto& [clock, store, secrets, service] = k;

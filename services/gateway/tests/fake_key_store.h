@@ -15,19 +15,19 @@ class FakeKeyStore final : public ApiKeyStore {
   std::optional<ApiKeyRecord> find(const std::string& id) override {
     std::lock_guard lock(mutex_);
     ++finds;
-    if (down) throw KeyStoreUnavailable("fake store down");
+    if (down) throw KeyStoreUnavailable(down_message);
     auto it = records_.find(id);
     if (it == records_.end()) return std::nullopt;
     return it->second;
   }
   bool insert(const ApiKeyRecord& record) override {
     std::lock_guard lock(mutex_);
-    if (down) throw KeyStoreUnavailable("fake store down");
+    if (down) throw KeyStoreUnavailable(down_message);
     return records_.emplace(record.id, record).second;
   }
   std::vector<ApiKeyRecord> list(const std::string& tenant) override {
     std::lock_guard lock(mutex_);
-    if (down) throw KeyStoreUnavailable("fake store down");
+    if (down) throw KeyStoreUnavailable(down_message);
     std::vector<ApiKeyRecord> out;
     for (const auto& [id, r] : records_) {
       if (r.tenant == tenant) out.push_back(r);
@@ -37,7 +37,7 @@ class FakeKeyStore final : public ApiKeyStore {
   }
   std::optional<ApiKeyRecord> revoke(const std::string& id, core::Timestamp at) override {
     std::lock_guard lock(mutex_);
-    if (down) throw KeyStoreUnavailable("fake store down");
+    if (down) throw KeyStoreUnavailable(down_message);
     auto it = records_.find(id);
     if (it == records_.end()) return std::nullopt;
     if (!it->second.revoked_at) it->second.revoked_at = at;
@@ -45,6 +45,7 @@ class FakeKeyStore final : public ApiKeyStore {
   }
   int finds = 0;
   bool down = false;
+  std::string down_message = "fake store down";  // what the store's exception says while down
 
  private:
   std::mutex mutex_;

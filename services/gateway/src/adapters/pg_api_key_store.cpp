@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "edfleet/core/log.h"
+
 namespace edfleet::gateway {
 namespace {
 
@@ -47,6 +49,8 @@ auto guarded(pg::ConnectionPool& pool, Fn&& fn) {
   try {
     return pool.with_connection(std::forward<Fn>(fn));
   } catch (const pg::Unavailable& e) {
+    // The detail stays on the server: callers only hear that API keys cannot be checked.
+    core::log::warn("api key store unavailable", {{"error", e.what()}});
     throw KeyStoreUnavailable(e.what());
   }
 }

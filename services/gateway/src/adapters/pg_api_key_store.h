@@ -15,8 +15,8 @@ namespace edfleet::gateway {
 // The gateway's schema migrations (generated from migrations/*.sql).
 const std::vector<pg::Migration>& migrations();
 
-// Every method maps pg::Unavailable (server unreachable, pool exhausted) to KeyStoreUnavailable;
-// other database errors propagate.
+// Every method maps pg::Unavailable (server unreachable, pool exhausted) to KeyStoreUnavailable,
+// logging the database's message as a warning; other database errors propagate.
 class PgApiKeyStore final : public ApiKeyStore {
  public:
   explicit PgApiKeyStore(pg::ConnectionPool& pool) : pool_(pool) {}

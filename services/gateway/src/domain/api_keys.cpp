@@ -21,8 +21,10 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-core::Error unavailable(const KeyStoreUnavailable& e) {
-  return core::Error::unavailable(std::string("the API key store is unavailable: ") + e.what());
+// The caller learns only that keys cannot be checked now: the exception's text describes the
+// database (host, user, SQL errors), which the store's adapter logs on the server side instead.
+core::Error unavailable(const KeyStoreUnavailable&) {
+  return core::Error::unavailable("API keys cannot be checked right now; retry later");
 }
 
 }  // namespace

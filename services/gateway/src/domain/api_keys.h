@@ -74,6 +74,8 @@ class CachingKeyLookup {
 // Verifies an API key credential: known, not revoked, and SHA-256(secret) equal (constant time)
 // to the stored digest. The error is kUnauthenticated with the same message whichever check
 // failed, so callers cannot probe for valid ids; kUnavailable when the store cannot be reached.
+// Here and in ApiKeyService, a kUnavailable message is generic: it never carries the store's
+// exception text (database host, user, errors), which the store logs itself.
 core::Result<Principal> verify_api_key(CachingKeyLookup& keys, const ApiKeyCredential& credential);
 
 }  // namespace edfleet::gateway

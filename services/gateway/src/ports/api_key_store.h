@@ -22,7 +22,8 @@ struct ApiKeyRecord {
   bool revoked() const { return revoked_at.has_value(); }
 };
 
-// The store cannot be reached right now; retrying later may succeed.
+// The store cannot be reached right now; retrying later may succeed. The text is for the server's
+// logs (the store logs it when it throws); callers are told only that keys cannot be checked.
 struct KeyStoreUnavailable : std::runtime_error {
   using runtime_error::runtime_error;
 };
