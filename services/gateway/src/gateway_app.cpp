@@ -118,7 +118,8 @@ void bind_settings(core::ConfigSpec& spec, GatewaySettings& s) {
   spec.bind("limits.tenant_rate", s.tenant_rate, "requests per second / burst per tenant (0 = no limit)");
   spec.bind("limits.key_overrides", s.key_overrides, "key id -> rate/burst");
   spec.bind("limits.tenant_overrides", s.tenant_overrides, "tenant -> rate/burst");
-  spec.bind("cors.allowed_origins", s.cors_origins, "origins browsers may call from (* = any)");
+  spec.bind("cors.allowed_origins", s.cors_origins,
+            "origins browsers may call from (* alone = any, answered without credentials)");
   spec.bind("cors.max_age", s.cors_max_age, "how long browsers may cache a preflight");
   spec.bind("auth.key_cache_ttl", s.key_cache_ttl, "API keys are re-read (revocations seen) after this");
   spec.bind("jwt.issuer", s.jwt_issuer, "required iss of JWTs");
@@ -183,6 +184,9 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
     limits.tenant_overrides[tenant] = rate_of(text, "limits.tenant_overrides." + tenant);
   }
   auto& limiter = host.make<RateLimiter>(clock, limits);
+  if (auto origins = validate_cors_origins(s.cors_origins); !origins) {
+    throw std::invalid_argument(origins.error().field + ": " + origins.error().message);
+  }
   auto& cors = host.make<CorsPolicy>(s.cors_origins, std::chrono::duration_cast<std::chrono::seconds>(s.cors_max_age));
 
   // --- API keys (Postgres) and JWTs

@@ -10,11 +10,26 @@ bool is_token_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
 }
 
+constexpr std::string_view kAnyOrigin = "*";
+
 }  // namespace
+
+core::Result<void> validate_cors_origins(const std::vector<std::string>& origins) {
+  const bool any = std::find(origins.begin(), origins.end(), kAnyOrigin) != origins.end();
+  if (!any) return {};
+  std::string listed;
+  for (const auto& origin : origins) {
+    if (origin != kAnyOrigin) listed += (listed.empty() ? "" : ", ") + origin;
+  }
+  if (listed.empty()) return {};
+  return core::Error::invalid("\"*\" (any origin, answered without credentials) cannot be combined with listed "
+                              "origins (" + listed + "); configure either [\"*\"] or the exact origins",
+                              "cors.allowed_origins");
+}
 
 CorsPolicy::CorsPolicy(std::vector<std::string> origins, std::chrono::seconds max_age)
     : origins_(std::move(origins)), max_age_(max_age) {
-  any_ = std::find(origins_.begin(), origins_.end(), "*") != origins_.end();
+  any_ = std::find(origins_.begin(), origins_.end(), kAnyOrigin) != origins_.end();
 }
 
 bool CorsPolicy::allows(std::string_view origin) const {
@@ -24,7 +39,12 @@ bool CorsPolicy::allows(std::string_view origin) const {
 
 HeaderList CorsPolicy::response_headers(std::string_view origin) const {
   if (!allows(origin)) return {};
-  // The origin itself (not "*"): credentials (Authorization) are allowed, and "*" forbids that.
+  if (any_) {
+    // Anonymous CORS: the same answer for every origin, so no Vary: Origin either.
+    return {{"Access-Control-Allow-Origin", std::string(kAnyOrigin)},
+            {"Access-Control-Expose-Headers", std::string(kExposedHeaders)}};
+  }
+  // A listed origin: the origin itself, with credentials, which "*" may never carry.
   return {{"Access-Control-Allow-Origin", std::string(origin)},
           {"Access-Control-Allow-Credentials", "true"},
           {"Access-Control-Expose-Headers", std::string(kExposedHeaders)},
@@ -48,6 +68,13 @@ HeaderList CorsPolicy::preflight_headers(std::string_view origin, std::string_vi
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
+  }
+  if (any_) {
+    return {{"Access-Control-Allow-Origin", std::string(kAnyOrigin)},
+            {"Access-Control-Allow-Methods", std::string(methods)},
+            {"Access-Control-Allow-Headers", reflected},
+            {"Access-Control-Max-Age", std::to_string(max_age_.count())},
+            {"Vary", "Access-Control-Request-Method, Access-Control-Request-Headers"}};
   }
   return {{"Access-Control-Allow-Origin", std::string(origin)},
           {"Access-Control-Allow-Credentials", "true"},

@@ -373,6 +373,27 @@ TEST_CASE("the dashboard's static files are served from the configured directory
   CHECK(escape->status != 200);
 }
 
+TEST_CASE("CORS with * answers any origin without credentials; * mixed with origins does not start") {
+  auto gateway_with_origins = [](const std::string& origins) {
+    return std::make_unique<edfleet::testing::ServiceProcess>(
+        "edfleet-gateway", std::map<std::string, std::string>{{"EDFLEET_GATEWAY_LOG_LEVEL", "warn"},
+                                                              {"EDFLEET_GATEWAY_CORS_ALLOWED_ORIGINS", origins},
+                                                              {"EDFLEET_GATEWAY_SHUTDOWN_GRACE", "1s"}});
+  };
+  CHECK_THROWS_WITH(gateway_with_origins("*,https://app.example.com"), Catch::Contains("cors.allowed_origins"));
+
+  auto any = gateway_with_origins("*");
+  httplib::Client client("127.0.0.1", any->http_port());
+  auto preflight = client.Options("/echo.v1.Echo/Unary", {{"Origin", "https://anywhere.example"},
+                                                          {"Access-Control-Request-Method", "POST"},
+                                                          {"Access-Control-Request-Headers", "authorization"}});
+  REQUIRE(preflight);
+  CHECK(preflight->status == 204);
+  CHECK(preflight->get_header_value("Access-Control-Allow-Origin") == "*");
+  CHECK_FALSE(preflight->has_header("Access-Control-Allow-Credentials"));
+  CHECK(preflight->get_header_value("Access-Control-Allow-Headers") == "authorization");
+}
+
 TEST_CASE("each streamed message is flushed as it arrives, in binary and text mode") {
   for (bool text : {false, true}) {
     DYNAMIC_SECTION((text ? "text" : "binary")) {
