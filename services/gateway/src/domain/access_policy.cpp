@@ -26,6 +26,12 @@ bool method_matches(std::string_view pattern, std::string_view method) {
   return pattern == method;
 }
 
+bool pattern_covers(std::string_view held, std::string_view granted) {
+  if (held == "*" || held == granted) return true;
+  if (granted == "*" || granted.ends_with("/*")) return false;  // only "*" or itself covers a wildcard
+  return held.ends_with("/*") && method_matches(held, granted);
+}
+
 core::Result<AccessPolicy> AccessPolicy::create(const std::map<std::string, std::vector<std::string>>& patterns) {
   AccessPolicy policy;
   for (const auto& [role, list] : patterns) {
@@ -69,6 +75,46 @@ std::vector<std::string> AccessPolicy::roles_allowing(std::string_view method) c
     if (allows({std::string(role)}, method)) out.emplace_back(role);
   }
   return out;
+}
+
+bool AccessPolicy::knows(std::string_view role) const { return patterns_.find(role) != patterns_.end(); }
+
+bool AccessPolicy::covers(const std::vector<std::string>& caller_roles, std::string_view role) const {
+  auto requested = patterns_.find(role);
+  if (requested == patterns_.end()) return false;
+  return std::all_of(requested->second.begin(), requested->second.end(), [&](const std::string& granted) {
+    return std::any_of(caller_roles.begin(), caller_roles.end(), [&](const std::string& caller_role) {
+      auto held = patterns_.find(caller_role);
+      return held != patterns_.end() &&
+             std::any_of(held->second.begin(), held->second.end(),
+                         [&](const std::string& pattern) { return pattern_covers(pattern, granted); });
+    });
+  });
+}
+
+core::Result<void> AccessPolicy::check_grant(const std::vector<std::string>& caller_roles,
+                                             const std::vector<std::string>& requested_roles) const {
+  for (const auto& role : requested_roles) {
+    if (!knows(role)) {
+      std::string configured;
+      for (std::string_view known : kRoles) {
+        if (knows(known)) configured += (configured.empty() ? "" : ", ") + std::string(known);
+      }
+      return core::Error::invalid("unknown role '" + role + "'; roles are " + configured, "roles");
+    }
+  }
+  for (const auto& role : requested_roles) {
+    if (!covers(caller_roles, role)) {
+      std::string held;
+      for (const auto& caller_role : caller_roles) held += (held.empty() ? "" : ", ") + caller_role;
+      if (held.empty()) held = "none";
+      return core::Error{core::ErrorCode::kPermissionDenied,
+                         "the caller's roles (" + held + ") cannot grant role " + role +
+                             ": it allows methods they do not",
+                         "roles"};
+    }
+  }
+  return {};
 }
 
 }  // namespace edfleet::gateway

@@ -33,6 +33,21 @@ class AccessPolicy {
   // The roles that allow `method`, in kRoles order (what a refusal tells the caller it needs).
   std::vector<std::string> roles_allowing(std::string_view method) const;
 
+  // True when the policy has patterns for `role` (it was configured, even with no patterns).
+  bool knows(std::string_view role) const;
+
+  // True when every method pattern of `role` is covered by a pattern of one of `caller_roles`
+  // (see pattern_covers): holding `role` would let no one call anything the caller cannot.
+  // False for a role the policy does not know.
+  bool covers(const std::vector<std::string>& caller_roles, std::string_view role) const;
+
+  // Whether a caller holding `caller_roles` may grant `requested_roles` (e.g. to a new API key):
+  // kInvalidArgument (field "roles") naming the first role the policy does not know, else
+  // kPermissionDenied naming the first role the caller's roles do not cover. No privilege
+  // escalation: a key never allows more than the caller that made it.
+  core::Result<void> check_grant(const std::vector<std::string>& caller_roles,
+                                 const std::vector<std::string>& requested_roles) const;
+
  private:
   AccessPolicy() = default;
   std::map<std::string, std::vector<std::string>, std::less<>> patterns_;
@@ -40,5 +55,9 @@ class AccessPolicy {
 
 // True when `pattern` (see AccessPolicy::create) matches `method`.
 bool method_matches(std::string_view pattern, std::string_view method);
+
+// True when every method `granted` matches is matched by `held` too: "*" covers everything,
+// "/pkg.Svc/*" covers itself and "/pkg.Svc/<Method>", an exact method covers itself only.
+bool pattern_covers(std::string_view held, std::string_view granted);
 
 }  // namespace edfleet::gateway

@@ -52,6 +52,12 @@ GatewayAdminHandler::GatewayAdminHandler(ApiKeyService* keys, const Authenticato
   Principal caller;
   if (auto status = admit(context, "CreateApiKey", request->tenant(), caller); !status.ok()) return status;
   std::vector<std::string> roles(request->roles().begin(), request->roles().end());
+  // A key never allows more than its creator: no minting an admin key from a narrower role.
+  if (auto grant = policy_.check_grant(caller.roles, roles); !grant) {
+    core::log::warn("api key creation refused", {{"tenant", caller.tenant}, {"roles", roles}, {"by", caller.subject},
+                                                 {"error", grant.error().message}});
+    return edfleet::grpc::to_status(grant.error());
+  }
   auto created = keys_->create(caller.tenant, request->name(), roles);
   if (!created) return edfleet::grpc::to_status(created.error());
   to_proto(created->record, response->mutable_key());

@@ -2,6 +2,8 @@
 // route). The port is public, so every call authenticates its `authorization` metadata itself and
 // needs a role that allows the method (admin by default). An admin manages its own tenant's keys
 // only: a request naming another tenant is PERMISSION_DENIED, another tenant's key id NOT_FOUND.
+// A new key's roles must be ones the policy knows (else INVALID_ARGUMENT) and allow nothing the
+// caller's own roles do not (else PERMISSION_DENIED): see AccessPolicy::check_grant.
 #pragma once
 
 #include <optional>
