@@ -80,7 +80,7 @@ ingest::v1::PublishResponse publish(ingest::v1::IngestService::Stub& stub, const
   for (const auto& event : batch.events) *request.add_events() = event;
   ::grpc::ClientContext context;
   with_deadline(context, std::chrono::seconds(60));
-  if (!batch.caller_tenant.empty()) edfleet::grpc::set_caller(context, batch.caller_tenant);
+  edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {batch.caller_tenant, "service:tests", ""});
   ingest::v1::PublishResponse response;
   auto status = stub.Publish(&context, request, &response);
   INFO("Publish: " << status.error_code() << " " << status.error_message());
@@ -96,7 +96,7 @@ std::map<DayType, std::uint64_t> event_counts(analytics::v1::AnalyticsService::S
   request.set_to_day(to);
   ::grpc::ClientContext context;
   with_deadline(context, std::chrono::seconds(10));
-  edfleet::grpc::set_caller(context, tenant);
+  edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
   analytics::v1::GetEventCountsResponse response;
   auto status = stub.GetEventCounts(&context, request, &response);
   INFO("GetEventCounts: " << status.error_code() << " " << status.error_message());
@@ -255,7 +255,7 @@ TEST_CASE("10,000 events flow through ingest and Kafka into analytics, each vali
     request.set_learner_id(learner);
     ::grpc::ClientContext context;
     with_deadline(context, std::chrono::seconds(10));
-    edfleet::grpc::set_caller(context, tenant);
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
     analytics::v1::LearnerSummary got;
     auto status = analytics->GetLearnerSummary(&context, request, &got);
     INFO(status.error_message());
@@ -276,7 +276,7 @@ TEST_CASE("10,000 events flow through ingest and Kafka into analytics, each vali
     request.set_learner_id("learner-nobody");
     ::grpc::ClientContext context;
     with_deadline(context, std::chrono::seconds(10));
-    edfleet::grpc::set_caller(context, "acme");
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {"acme", "service:tests", ""});
     analytics::v1::LearnerSummary got;
     CHECK(analytics->GetLearnerSummary(&context, request, &got).error_code() == ::grpc::StatusCode::NOT_FOUND);
   }

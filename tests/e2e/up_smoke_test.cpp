@@ -128,7 +128,8 @@ TEST_CASE("`edfleet up --ephemeral-ports` starts a working fleet and stops it cl
     INFO("health: " << health.status.error_message());
     CHECK(health.serving_ok());
 
-    const std::string http_address = service.at("http");
+    // /metrics is on the admin listener where a service has one (the gateway, whose HTTP port is public).
+    const std::string http_address = service.value("admin", service.at("http").get<std::string>());
     const auto colon = http_address.rfind(':');
     httplib::Client http(http_address.substr(0, colon), std::stoi(http_address.substr(colon + 1)));
     http.set_connection_timeout(5);
@@ -141,6 +142,11 @@ TEST_CASE("`edfleet up --ephemeral-ports` starts a working fleet and stops it cl
   }
   std::sort(names.begin(), names.end());
   CHECK(names == std::vector<std::string>{"analytics", "gateway", "ingest", "notify", "rules", "summaries"});
+  // The endpoints file holds the fleet's internal_auth secret: its owner alone may read it.
+  const auto permissions = std::filesystem::status(endpoints_file).permissions();
+  CHECK((permissions & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+        std::filesystem::perms::none);
+  CHECK(endpoints.at("internal_auth").at("secret").get<std::string>().size() == 64);
 
   // `edfleet publish` and `edfleet query` find the fleet through the endpoints file.
   const std::string events_file = (dir.path / "events.jsonl").string();

@@ -11,6 +11,7 @@
 #include "edfleet/analytics/v1/analytics.grpc.pb.h"
 #include "edfleet/core/time_format.h"
 #include "edfleet/grpc/metadata.h"
+#include "edfleet/testing/internal_auth.h"
 #include "event_mix.h"
 
 namespace edfleet::faults {
@@ -66,7 +67,7 @@ std::string day_of(const events::v1::Event& event) {
 
 void with_deadline(::grpc::ClientContext& context, const std::string& tenant) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  edfleet::grpc::set_caller(context, tenant);
+  edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
 }
 
 }  // namespace

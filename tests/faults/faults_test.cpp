@@ -149,7 +149,7 @@ Probe probe_analytics(int port) {
   request.set_to_day("2025-06-30");
   ::grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-  edfleet::grpc::set_caller(context, "acme");
+  edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {"acme", "service:tests", ""});
   analytics::v1::GetEventCountsResponse response;
   const auto started = Clock::now();
   const auto status = stub->GetEventCounts(&context, request, &response);

@@ -65,9 +65,8 @@ struct LrsReader {
     http.set_read_timeout(std::chrono::seconds(15));
   }
   httplib::Result get(const std::string& path) {
-    return http.Get(path.c_str(), {{"X-Edfleet-Tenant", faults::kLrsTenant},
-                                   {"X-Edfleet-Principal", "fault-reader"},
-                                   {"X-Experience-API-Version", "1.0.3"}});
+    return http.Get(path.c_str(), edfleet::testing::with_identity<httplib::Headers>(
+                                      {faults::kLrsTenant, "fault-reader", ""}, {{"X-Experience-API-Version", "1.0.3"}}));
   }
   httplib::Client http;
 };
@@ -425,9 +424,8 @@ TEST_CASE("kill -9 ingest mid-batch (xAPI): every acknowledged statement queryab
     json changed = run.statements()[i];
     changed["result"]["score"]["raw"] = changed["result"]["score"]["raw"].get<int>() == 0 ? 1 : 0;
     const auto r = reader.http.Put(("/xapi/statements?statementId=" + run.id(i)).c_str(),
-                                   {{"X-Edfleet-Tenant", faults::kLrsTenant},
-                                    {"X-Edfleet-Principal", "fault-reader"},
-                                    {"X-Experience-API-Version", "1.0.3"}},
+                                   edfleet::testing::with_identity<httplib::Headers>(
+                                       {faults::kLrsTenant, "fault-reader", ""}, {{"X-Experience-API-Version", "1.0.3"}}),
                                    changed.dump(), "application/json");
     if (r && r->status == 409) {
       ++(p < unacknowledged_probes ? unacknowledged_conflicts : conflicts);

@@ -1,3 +1,4 @@
+#include "edfleet/testing/internal_auth.h"
 #include "statement_run.h"
 
 #include <algorithm>
@@ -175,9 +176,8 @@ bool StatementRun::send(const Request& request, bool one_shot) {
   http.set_read_timeout(options_.request_timeout);
   http.set_write_timeout(options_.request_timeout);
   // PUTs speak 2.0, batches 1.0.3: both versions go through the same store.
-  const httplib::Headers headers = {{"X-Edfleet-Tenant", kLrsTenant},
-                                    {"X-Edfleet-Principal", "fault-client"},
-                                    {"X-Experience-API-Version", request.put ? "2.0.0" : "1.0.3"}};
+  const auto headers = edfleet::testing::with_identity<httplib::Headers>(
+      {kLrsTenant, "fault-client", ""}, {{"X-Experience-API-Version", request.put ? "2.0.0" : "1.0.3"}});
   LrsCall call;
   call.put = request.put;
   call.one_shot = one_shot;

@@ -63,11 +63,34 @@ std::string trace_id(const ::grpc::ServerContextBase& context) {
   return parsed ? parsed->trace_id : std::string();
 }
 
-void set_caller(::grpc::ClientContext& context, std::string_view tenant, std::string_view principal,
-                std::string_view roles) {
-  if (!tenant.empty()) context.AddMetadata(std::string(kTenantKey), std::string(tenant));
-  if (!principal.empty()) context.AddMetadata(std::string(kPrincipalKey), std::string(principal));
-  if (!roles.empty()) context.AddMetadata(std::string(kRolesKey), std::string(roles));
+core::Result<std::optional<identity::CallerIdentity>> verified_caller(const ::grpc::ServerContextBase& context) {
+  const std::string rejected = metadata_value(context, kIdentityRejectedKey);
+  if (!rejected.empty()) {
+    return core::Error{core::ErrorCode::kUnauthenticated, "caller identity refused: " + rejected, {}};
+  }
+  identity::CallerIdentity caller{metadata_value(context, kTenantKey), metadata_value(context, kPrincipalKey),
+                                  metadata_value(context, kRolesKey)};
+  if (caller.empty()) return std::optional<identity::CallerIdentity>();
+  return std::optional<identity::CallerIdentity>(std::move(caller));
+}
+
+core::Result<std::string> caller_tenant(const ::grpc::ServerContextBase& context) {
+  auto caller = verified_caller(context);
+  if (!caller) return caller.error();
+  if (caller.value() && !caller.value()->tenant.empty()) return caller.value()->tenant;
+  return core::Error{core::ErrorCode::kUnauthenticated,
+                     "no caller tenant: call through the gateway with credentials (it sets a signed "
+                     "x-edfleet-tenant)",
+                     {}};
+}
+
+void set_caller(::grpc::ClientContext& context, const identity::IdentitySigner& signer,
+                const identity::CallerIdentity& caller) {
+  if (caller.empty()) return;
+  if (!caller.tenant.empty()) context.AddMetadata(std::string(kTenantKey), caller.tenant);
+  if (!caller.principal.empty()) context.AddMetadata(std::string(kPrincipalKey), caller.principal);
+  if (!caller.roles.empty()) context.AddMetadata(std::string(kRolesKey), caller.roles);
+  context.AddMetadata(std::string(kSignatureKey), signer.sign(caller));
 }
 
 void set_traceparent(::grpc::ClientContext& context, std::string_view traceparent) {

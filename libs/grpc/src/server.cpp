@@ -1,5 +1,7 @@
 #include "edfleet/grpc/server.h"
 
+#include "identity_interceptor.h"
+
 #include <mutex>
 #include <stdexcept>
 
@@ -74,6 +76,9 @@ int Server::start(const std::string& host, int port) {
 
   std::vector<std::unique_ptr<::grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<detail::CallObserverFactory>(*registry_));
+  // Received metadata passes the interceptors in reverse order: registered last, the identity check
+  // runs first, so the call observer logs only a verified tenant.
+  interceptors.push_back(std::make_unique<detail::IdentityInterceptorFactory>(options_.identity_verifier));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   server_ = builder.BuildAndStart();

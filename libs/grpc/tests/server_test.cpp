@@ -22,6 +22,20 @@ using edfleet::grpc::ServingStatus;
 
 namespace {
 
+const std::string kSecret(48, 'k');
+
+const edfleet::identity::IdentitySigner& test_signer() {
+  static const edfleet::identity::IdentitySigner signer(kSecret, edfleet::core::SystemClock::instance(),
+                                                        std::chrono::seconds(60));
+  return signer;
+}
+
+const edfleet::identity::IdentityVerifier& test_verifier() {
+  static const edfleet::identity::IdentityVerifier verifier({kSecret}, edfleet::core::SystemClock::instance(),
+                                                            std::chrono::seconds(60));
+  return verifier;
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -35,6 +49,9 @@ class TestRules final : public rules::RulesService::Service {
  public:
   ::grpc::Status GetRule(::grpc::ServerContext* context, const rules::RuleRef* request, rules::Rule*) override {
     seen_tenant = edfleet::grpc::metadata_value(*context, edfleet::grpc::kTenantKey);
+    seen_roles = edfleet::grpc::metadata_value(*context, edfleet::grpc::kRolesKey);
+    auto tenant = edfleet::grpc::caller_tenant(*context);
+    seen_refusal = tenant.ok() ? std::string() : tenant.error().message;
     seen_trace_id = edfleet::grpc::trace_id(*context);
     return edfleet::grpc::to_status(edfleet::core::Error::not_found("no rule " + request->id()));
   }
@@ -55,6 +72,8 @@ class TestRules final : public rules::RulesService::Service {
   }
 
   std::string seen_tenant;
+  std::string seen_roles;
+  std::string seen_refusal;
   std::string seen_trace_id;
   std::atomic<bool> in_flight{false};
   std::promise<void> release;
@@ -158,14 +177,14 @@ TEST_CASE("health is NOT_SERVING after start and follows set_serving, overall an
 TEST_CASE("calls carry tenant and trace id to the handler and are counted per method and code") {
   auto registry = std::make_shared<prometheus::Registry>();
   TestRules service;
-  edfleet::grpc::Server server(registry);
+  edfleet::grpc::Server server(registry, {.identity_verifier = &test_verifier()});
   server.add_service(&service);
   int port = server.start("127.0.0.1", 0);
   server.set_serving(true);
   auto stub = rules::RulesService::NewStub(channel_to(port));
 
   ::grpc::ClientContext context;
-  edfleet::grpc::set_caller(context, "acme", "user-7", "admin");
+  edfleet::grpc::set_caller(context, test_signer(), {"acme", "user-7", "admin"});
   edfleet::grpc::set_traceparent(
       context, edfleet::grpc::format_traceparent("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"));
   rules::RuleRef ref;
@@ -265,4 +284,96 @@ TEST_CASE("a port that is already in use is an error, not a shared port") {
   edfleet::grpc::Server second(registry);
   second.add_service(&second_service);
   CHECK_THROWS_AS(second.start("127.0.0.1", port), std::runtime_error);
+}
+
+namespace {
+
+// Calls GetRule with `decorate` applied to the context; returns what the handler saw.
+struct Seen {
+  std::string tenant;
+  std::string roles;
+  std::string refusal;
+};
+Seen call_with(const std::function<void(::grpc::ClientContext&)>& decorate,
+               const edfleet::identity::IdentityVerifier* verifier = &test_verifier()) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  TestRules service;
+  edfleet::grpc::Server server(registry, {.identity_verifier = verifier});
+  server.add_service(&service);
+  int port = server.start("127.0.0.1", 0);
+  auto stub = rules::RulesService::NewStub(channel_to(port));
+  ::grpc::ClientContext context;
+  decorate(context);
+  rules::RuleRef ref;
+  ref.set_id("r-1");
+  rules::Rule rule;
+  (void)stub->GetRule(&context, ref, &rule);
+  server.shutdown(std::chrono::system_clock::now());
+  return {service.seen_tenant, service.seen_roles, service.seen_refusal};
+}
+
+}  // namespace
+
+TEST_CASE("identity: an unsigned tenant never reaches a handler", "[security]") {
+  auto seen = call_with([](::grpc::ClientContext& context) { context.AddMetadata("x-edfleet-tenant", "beta"); });
+  CHECK(seen.tenant.empty());
+  CHECK(seen.refusal.find("caller identity refused") != std::string::npos);
+  CHECK(seen.refusal.find("x-edfleet-identity") != std::string::npos);
+}
+
+TEST_CASE("identity: a signature of another secret, or of another tenant, is refused", "[security]") {
+  const edfleet::identity::IdentitySigner forger(std::string(48, 'f'), edfleet::core::SystemClock::instance(),
+                                                 std::chrono::seconds(60));
+  auto forged = call_with([&](::grpc::ClientContext& context) { edfleet::grpc::set_caller(context, forger, {"beta"}); });
+  CHECK(forged.tenant.empty());
+  CHECK_FALSE(forged.refusal.empty());
+  // A genuine signature for alpha, presented with tenant beta.
+  auto swapped = call_with([](::grpc::ClientContext& context) {
+    context.AddMetadata("x-edfleet-tenant", "beta");
+    context.AddMetadata("x-edfleet-identity", test_signer().sign({"alpha", "", ""}));
+  });
+  CHECK(swapped.tenant.empty());
+  CHECK_FALSE(swapped.refusal.empty());
+  // Roles added beside a genuine signature.
+  auto escalated = call_with([](::grpc::ClientContext& context) {
+    edfleet::grpc::set_caller(context, test_signer(), {"alpha", "key:1", "lrs_reader"});
+    context.AddMetadata("x-edfleet-roles", "admin");
+  });
+  CHECK(escalated.tenant.empty());
+  CHECK(escalated.roles.empty());
+}
+
+TEST_CASE("identity: a second tenant beside a signed one is refused, not resolved by order", "[security]") {
+  auto seen = call_with([](::grpc::ClientContext& context) {
+    context.AddMetadata("x-edfleet-tenant", "beta");
+    edfleet::grpc::set_caller(context, test_signer(), {"alpha"});
+  });
+  CHECK(seen.tenant.empty());
+  CHECK(seen.refusal.find("more than once") != std::string::npos);
+}
+
+TEST_CASE("identity: a client cannot plant the interceptor's refusal marker or a bare signature", "[security]") {
+  auto seen = call_with([](::grpc::ClientContext& context) {
+    context.AddMetadata("x-edfleet-identity-rejected", "planted");
+    edfleet::grpc::set_caller(context, test_signer(), {"alpha"});
+  });
+  CHECK(seen.tenant.empty());
+  CHECK(seen.refusal.find("planted") == std::string::npos);
+  CHECK(seen.refusal.find("no caller tenant") != std::string::npos);
+}
+
+TEST_CASE("identity: a server without a verifier accepts no identity at all", "[security]") {
+  auto seen = call_with([](::grpc::ClientContext& context) { edfleet::grpc::set_caller(context, test_signer(), {"alpha"}); },
+                        nullptr);
+  CHECK(seen.tenant.empty());
+  CHECK(seen.refusal.find("accepts no caller identity") != std::string::npos);
+}
+
+TEST_CASE("identity: a signed identity passes whole") {
+  auto seen = call_with([](::grpc::ClientContext& context) {
+    edfleet::grpc::set_caller(context, test_signer(), {"alpha", "key:1", "lrs_reader,lrs_writer"});
+  });
+  CHECK(seen.tenant == "alpha");
+  CHECK(seen.roles == "lrs_reader,lrs_writer");
+  CHECK(seen.refusal.empty());
 }

@@ -48,7 +48,7 @@ std::string usage(const std::string& program) {
 }  // namespace
 
 int run_service(int argc, char** argv, std::string name, std::function<void(core::ConfigSpec&)> bind_keys,
-                std::function<void(ServiceHost&)> wire) {
+                std::function<void(ServiceHost&)> wire, CommonConfig defaults) {
   // First thing: no thread may exist yet that could take SIGTERM/SIGINT instead of sigwait.
   block_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing a socket is an error return, not a process kill
@@ -62,7 +62,7 @@ int run_service(int argc, char** argv, std::string name, std::function<void(core
   }
 
   core::ConfigSpec spec(name);
-  CommonConfig common;
+  CommonConfig common = std::move(defaults);
   bind_common(spec, common);
   if (bind_keys) bind_keys(spec);
 

@@ -58,8 +58,25 @@ ServiceHost::ServiceHost(std::string name, CommonConfig config)
     : name_(std::move(name)),
       config_(std::move(config)),
       registry_(std::make_shared<prometheus::Registry>()),
-      grpc_(registry_),
-      http_(config_.host, config_.http_port, registry_) {
+      signer_(config_.internal_auth.secret, core::SystemClock::instance(), config_.internal_auth.ttl),
+      verifier_(
+          [&] {
+            std::vector<std::string> secrets{config_.internal_auth.secret};
+            secrets.insert(secrets.end(), config_.internal_auth.accepted_secrets.begin(),
+                           config_.internal_auth.accepted_secrets.end());
+            return secrets;
+          }(),
+          core::SystemClock::instance(), config_.internal_auth.ttl),
+      grpc_(registry_, grpc::ServerOptions{.identity_verifier = &verifier_}),
+      // With an admin port, /metrics lives there and the HTTP port may face the public.
+      http_(config_.http_host.empty() ? config_.host : config_.http_host, config_.http_port,
+            config_.admin_port >= 0 ? nullptr : registry_) {
+  http_.routes().set_limits(config_.listener_limits());
+  if (config_.admin_port >= 0) {
+    admin_http_ = std::make_unique<metrics::HttpServer>(config_.admin_host.empty() ? config_.host : config_.admin_host,
+                                                        config_.admin_port, registry_);
+    admin_http_->routes().set_limits(config_.listener_limits());
+  }
   // Before any thread exists that could otherwise take the signal.
   block_stop_signals();
   // A constant series, so every scrape (even of an idle service) shows which service answered.
@@ -135,6 +152,7 @@ int ServiceHost::run() {
   try {
     grpc_port_ = grpc_.start(config_.host, config_.grpc_port);
     http_port_ = http_.start();
+    if (admin_http_) admin_port_ = admin_http_->start();
   } catch (const std::exception& e) {
     log::error("service failed to start", {{"error", e.what()}, {"host", config_.host},
                                            {"grpc_port", config_.grpc_port}, {"http_port", config_.http_port}});
@@ -173,6 +191,7 @@ int ServiceHost::run() {
                                 {"grpc_port", grpc_port_.load()},
                                 {"http_port", http_port_.load()},
                                 {"pid", static_cast<int>(::getpid())}};
+    if (admin_http_) endpoints["admin_port"] = admin_port_.load();
     try {
       if (!config_.ready_file.empty()) {
         write_ready_file(config_.ready_file, endpoints);
@@ -248,6 +267,7 @@ void ServiceHost::shut_down() {
   }
 
   http_.stop();
+  if (admin_http_) admin_http_->stop();
 }
 
 }  // namespace edfleet::service

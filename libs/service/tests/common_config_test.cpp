@@ -18,6 +18,12 @@ TEST_CASE("common keys keep their defaults when nothing is configured") {
   CHECK(config.ready_file.empty());
   CHECK(config.shutdown_grace == std::chrono::seconds(10));
   CHECK(config.postgres_pool_size == 8);
+  CHECK(config.admin_port == -1);
+  // No default secret: a service refuses to start without one, naming the key.
+  auto refused = edfleet::service::validate(config);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().field == "internal_auth.secret");
+  config.internal_auth.secret = std::string(32, 's');
   CHECK(edfleet::service::validate(config).ok());
 }
 
@@ -93,40 +99,67 @@ TEST_CASE("an unknown key in the file is rejected by name") {
   CHECK_THAT(loaded.error().message, Catch::Contains("grpc.prot"));
 }
 
+// Valid but for what a test case changes.
+struct ValidConfig : CommonConfig {
+  ValidConfig() { internal_auth.secret = std::string(32, 's'); }
+};
+
 TEST_CASE("validate names the offending key") {
   auto field_of = [](CommonConfig config) {
     auto result = edfleet::service::validate(config);
     return result.ok() ? std::string("ok") : result.error().field;
   };
-  CommonConfig good;
+  // Every case below starts from a configuration that is valid but for what it changes.
+  ValidConfig good;
   CHECK(field_of(good) == "ok");
 
-  CommonConfig bad_port;
+  ValidConfig short_secret;
+  short_secret.internal_auth.secret = "too-short";
+  CHECK(field_of(short_secret) == "internal_auth.secret");
+
+  ValidConfig admin_clash;
+  admin_clash.http_port = 8080;
+  admin_clash.admin_port = 8080;
+  CHECK(field_of(admin_clash) == "admin.port");
+
+  ValidConfig bad_admin;
+  bad_admin.admin_port = -2;
+  CHECK(field_of(bad_admin) == "admin.port");
+
+  ValidConfig tiny_headers;
+  tiny_headers.http_max_header_bytes = 100;
+  CHECK(field_of(tiny_headers) == "http.max_header_bytes");
+
+  ValidConfig short_request;
+  short_request.http_request_timeout = std::chrono::milliseconds(10);
+  CHECK(field_of(short_request) == "http.request_timeout");
+
+  ValidConfig bad_port;
   bad_port.grpc_port = 70000;
   CHECK(field_of(bad_port) == "grpc.port");
 
-  CommonConfig negative_http;
+  ValidConfig negative_http;
   negative_http.http_port = -1;
   CHECK(field_of(negative_http) == "http.port");
 
-  CommonConfig same_ports;
+  ValidConfig same_ports;
   same_ports.grpc_port = 7201;
   same_ports.http_port = 7201;
   CHECK(field_of(same_ports) == "http.port");
 
-  CommonConfig bad_level;
+  ValidConfig bad_level;
   bad_level.log_level = "verbose";
   CHECK(field_of(bad_level) == "log.level");
 
-  CommonConfig empty_host;
+  ValidConfig empty_host;
   empty_host.host = "";
   CHECK(field_of(empty_host) == "host");
 
-  CommonConfig no_pool;
+  ValidConfig no_pool;
   no_pool.postgres_pool_size = 0;
   CHECK(field_of(no_pool) == "postgres.pool_size");
 
-  CommonConfig negative_grace;
+  ValidConfig negative_grace;
   negative_grace.shutdown_grace = std::chrono::milliseconds(-1);
   CHECK(field_of(negative_grace) == "shutdown_grace");
 }

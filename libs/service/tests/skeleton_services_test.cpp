@@ -143,9 +143,16 @@ TEST_CASE("each skeleton service starts, serves, answers UNIMPLEMENTED and stops
 
       std::string method = "/" + skeleton.service + "/" + skeleton.method;
       std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
-      auto status = call_empty(channel, method,
-                               {{"traceparent", edfleet::grpc::format_traceparent(trace, "00f067aa0ba902b7")},
-                                {"x-edfleet-tenant", "acme"}});
+      // The tenant as the gateway sends it: signed with the fleet's (here: the tests') secret.
+      auto metadata = edfleet::testing::identity_headers({"acme", "", ""});
+      metadata["traceparent"] = edfleet::grpc::format_traceparent(trace, "00f067aa0ba902b7");
+      std::map<std::string, std::string> lower_case;
+      for (const auto& [name, value] : metadata) {
+        std::string key = name;
+        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        lower_case[key] = value;
+      }
+      auto status = call_empty(channel, method, lower_case);
       CHECK(status.error_code() == ::grpc::StatusCode::UNIMPLEMENTED);
       CHECK_THAT(status.error_message(), Catch::Contains(skeleton.service + "/" + skeleton.method));
       CHECK_THAT(status.error_message(), Catch::Contains(skeleton.expect));

@@ -14,6 +14,8 @@
 
 #include "edfleet/testing/testing.h"
 
+#include "edfleet/testing/internal_auth.h"
+
 namespace fs = std::filesystem;
 
 namespace edfleet::testing {
@@ -134,6 +136,8 @@ void ServiceProcess::start() {
   argv.insert(argv.end(), args_.begin(), args_.end());
   auto env = env_;
   env["EDFLEET_READY_FILE"] = ready_file_;
+  // Every test fleet shares one internal_auth secret (internal_auth.h), unless the test sets its own.
+  env.try_emplace("EDFLEET_INTERNAL_AUTH_SECRET", std::string(kInternalAuthSecret));
   auto captured = captured_;
   process_ = std::make_unique<core::Subprocess>(core::Subprocess::Options{
       .argv = std::move(argv),

@@ -1,5 +1,7 @@
 #include "endpoints.h"
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,12 +25,14 @@ nlohmann::json to_json(const Endpoints& endpoints) {
   nlohmann::json services = nlohmann::json::object();
   for (const auto& service : endpoints.services) {
     services[service.name] = {{"grpc", service.grpc}, {"http", service.http}, {"pid", service.pid}};
+    if (!service.admin.empty()) services[service.name]["admin"] = service.admin;
   }
   return {{"version", 1},
           {"pid", endpoints.pid},
           {"started_at", endpoints.started_at},
           {"kafka", {{"bootstrap_servers", endpoints.kafka_bootstrap_servers}}},
           {"postgres", {{"url", endpoints.postgres_url}, {"gateway_url", endpoints.gateway_database_url}}},
+          {"internal_auth", {{"secret", endpoints.internal_auth_secret}}},
           {"services", services}};
 }
 
@@ -47,10 +51,11 @@ core::Result<Endpoints> endpoints_from_json(const nlohmann::json& json) {
       endpoints.postgres_url = json.at("postgres").value("url", "");
       endpoints.gateway_database_url = json.at("postgres").value("gateway_url", "");
     }
+    if (json.contains("internal_auth")) endpoints.internal_auth_secret = json.at("internal_auth").value("secret", "");
     if (json.contains("services")) {
       for (const auto& [name, service] : json.at("services").items()) {
         endpoints.services.push_back({name, service.value("grpc", ""), service.value("http", ""),
-                                      service.value("pid", 0)});
+                                      service.value("pid", 0), service.value("admin", "")});
       }
     }
     return endpoints;
@@ -74,6 +79,9 @@ core::Result<void> write_endpoints_file(const std::string& path, const Endpoints
   tmp += ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::trunc);
+    // It holds the internal_auth secret: readable by its owner only, before anything is written.
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+    if (ec) return core::Error::unavailable("cannot restrict the permissions of " + tmp.string());
     out << to_json(endpoints).dump(2) << '\n';
     out.close();
     if (!out) return core::Error::unavailable("cannot write " + tmp.string());
@@ -84,6 +92,17 @@ core::Result<void> write_endpoints_file(const std::string& path, const Endpoints
     return core::Error::unavailable("cannot write " + path);
   }
   return {};
+}
+
+core::Result<std::string> internal_auth_secret(const std::string& endpoints_file) {
+  if (const char* secret = std::getenv("EDFLEET_INTERNAL_AUTH_SECRET"); secret != nullptr && *secret != '\0') {
+    return std::string(secret);
+  }
+  auto endpoints = read_endpoints_file(endpoints_file);
+  if (endpoints.ok() && !endpoints->internal_auth_secret.empty()) return endpoints->internal_auth_secret;
+  return core::Error::not_found(
+      "no internal_auth secret to sign with: run against a fleet started by `edfleet up` (its endpoints file " +
+      endpoints_file + " holds it) or set EDFLEET_INTERNAL_AUTH_SECRET to the fleet's internal_auth.secret");
 }
 
 core::Result<Endpoints> read_endpoints_file(const std::string& path) {

@@ -18,6 +18,7 @@ struct ServiceEndpoint {
   std::string grpc;   // host:port
   std::string http;   // host:port
   int pid = 0;
+  std::string admin;  // host:port of the admin listener (/metrics, /healthz, /readyz); empty = on http
 };
 
 struct Endpoints {
@@ -26,6 +27,9 @@ struct Endpoints {
   std::string kafka_bootstrap_servers;
   std::string postgres_url;             // password redacted
   std::string gateway_database_url;     // the gateway's database (API keys), password redacted; for `edfleet keys`
+  // The fleet's internal_auth.secret, so that tools acting for a tenant (publish, query, rules, sim)
+  // can sign like the gateway. The file is written readable by its owner only.
+  std::string internal_auth_secret;
   std::vector<ServiceEndpoint> services;
 
   const ServiceEndpoint* find(std::string_view name) const;
@@ -37,6 +41,10 @@ core::Result<Endpoints> endpoints_from_json(const nlohmann::json& json);
 core::Result<void> write_endpoints_file(const std::string& path, const Endpoints& endpoints);
 // kNotFound when the file does not exist; kInvalidArgument when it is not an endpoints file.
 core::Result<Endpoints> read_endpoints_file(const std::string& path);
+
+// The internal_auth secret tools sign caller identities with: $EDFLEET_INTERNAL_AUTH_SECRET, else
+// the running fleet's endpoints file; kNotFound saying how to get one otherwise.
+core::Result<std::string> internal_auth_secret(const std::string& endpoints_file);
 
 // Where the endpoints file lives: the explicit path if given, else <data_dir>/endpoints.json if a data
 // dir is given, else ./.edfleet/endpoints.json.

@@ -144,6 +144,7 @@ std::map<std::string, std::string> service_environment(const ServiceSpec& servic
   env[prefix + "HOST"] = "127.0.0.1";
   if (!launch.postgres_url.empty()) env[prefix + "POSTGRES_URL"] = launch.postgres_url;
   if (!launch.log_level.empty()) env[prefix + "LOG_LEVEL"] = launch.log_level;
+  if (!launch.internal_auth_secret.empty()) env[prefix + "INTERNAL_AUTH_SECRET"] = launch.internal_auth_secret;
   for (const auto& [name, address] : launch.upstreams) {
     // e.g. EDFLEET_GATEWAY_INGEST_ADDRESS: the key "<upstream>.address" of the downstream service.
     env[prefix + env_prefix(name).substr(8) + "ADDRESS"] = address;

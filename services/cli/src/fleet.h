@@ -69,6 +69,9 @@ struct ServiceLaunch {
   // gateway's default `routes` map every service's full name to the upstream of that short name, so
   // the addresses are all the routing it needs.
   std::map<std::string, std::string> upstream_http;
+  // The fleet's internal_auth.secret: every service gets the same one (it signs and checks the
+  // caller identities the gateway and the tools pass on).
+  std::string internal_auth_secret;
 };
 
 // The environment variables that configure `service` for this launch (added to the inherited

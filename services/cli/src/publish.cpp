@@ -85,7 +85,7 @@ int run_publish(const PublishOptions& options, std::istream& in, std::ostream& o
     for (std::size_t i = start; i < end; ++i) *request.add_events() = pending[i].event;
 
     ingest::v1::PublishResponse response;
-    auto context = call_context(timeout, options.tenant);
+    auto context = call_context(timeout, options.tenant, options.endpoints_file);
     auto status = stub->Publish(context.get(), request, &response);
     if (!status.ok()) {
       err << "edfleet publish: " << describe_call_failure("ingest", address, status, timeout) << "\n";

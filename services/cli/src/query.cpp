@@ -41,7 +41,7 @@ int run_query_counts(const QueryCountsOptions& options, std::ostream& out, std::
   request.set_to_day(options.to_day);
   for (const auto& type : options.types) request.add_types(type);
   analytics::v1::GetEventCountsResponse response;
-  auto context = call_context(timeout, options.tenant);
+  auto context = call_context(timeout, options.tenant, options.endpoints_file);
   auto status = stub->GetEventCounts(context.get(), request, &response);
   if (!status.ok()) {
     err << "edfleet query: " << describe_call_failure("analytics", address, status, timeout) << "\n";
@@ -66,7 +66,7 @@ int run_query_learner(const QueryLearnerOptions& options, std::ostream& out, std
   analytics::v1::GetLearnerSummaryRequest request;
   request.set_learner_id(options.learner_id);
   analytics::v1::LearnerSummary response;
-  auto context = call_context(timeout, options.tenant);
+  auto context = call_context(timeout, options.tenant, options.endpoints_file);
   auto status = stub->GetLearnerSummary(context.get(), request, &response);
   if (status.error_code() == ::grpc::StatusCode::NOT_FOUND) {
     err << "edfleet query: no events for learner " << options.learner_id << " in tenant " << options.tenant << "\n";

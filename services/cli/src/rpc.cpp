@@ -1,11 +1,15 @@
 #include "rpc.h"
 
+#include <stdexcept>
+
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include "edfleet/core/clock.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/grpc/status.h"
+#include "endpoints.h"
 
 namespace edfleet::cli {
 
@@ -17,10 +21,15 @@ std::shared_ptr<::grpc::Channel> open_channel(const std::string& address) {
   return ::grpc::CreateCustomChannel(address, ::grpc::InsecureChannelCredentials(), args);
 }
 
-std::unique_ptr<::grpc::ClientContext> call_context(std::chrono::milliseconds timeout, std::string_view tenant) {
+std::unique_ptr<::grpc::ClientContext> call_context(std::chrono::milliseconds timeout, std::string_view tenant,
+                                                    const std::string& endpoints_file) {
+  auto secret = internal_auth_secret(endpoints_file);
+  if (!secret.ok()) throw std::runtime_error(secret.error().message);
+  const identity::IdentitySigner signer(std::move(secret).value(), core::SystemClock::instance(),
+                                        std::chrono::seconds(60));
   auto context = std::make_unique<::grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + timeout);
-  if (!tenant.empty()) edfleet::grpc::set_caller(*context, tenant);
+  edfleet::grpc::set_caller(*context, signer, {std::string(tenant), "service:edfleet-cli", ""});
   return context;
 }
 

@@ -64,7 +64,7 @@ int apply(const RulesOptions& options, RulesService::Stub& stub, const ResolvedA
   rules::v1::ValidateRuleRequest validate;
   validate.set_source(text);
   rules::v1::ValidateRuleResponse validation;
-  auto context = call_context(timeout, options.tenant);
+  auto context = call_context(timeout, options.tenant, options.endpoints_file);
   auto status = stub.ValidateRule(context.get(), validate, &validation);
   if (!status.ok()) {
     err << "edfleet rules apply: " << describe_call_failure("rules", address, status, timeout) << "\n";
@@ -84,13 +84,13 @@ int apply(const RulesOptions& options, RulesService::Stub& stub, const ResolvedA
     create.set_source(rule.source);
     create.set_enabled(true);
     rules::v1::Rule result;
-    auto create_context = call_context(timeout, options.tenant);
+    auto create_context = call_context(timeout, options.tenant, options.endpoints_file);
     status = stub.CreateRule(create_context.get(), create, &result);
     if (status.error_code() == ::grpc::StatusCode::ALREADY_EXISTS) {
       rules::v1::UpdateRuleRequest update;
       update.set_id(rule.id);
       update.set_source(rule.source);
-      auto update_context = call_context(timeout, options.tenant);
+      auto update_context = call_context(timeout, options.tenant, options.endpoints_file);
       status = stub.UpdateRule(update_context.get(), update, &result);
     }
     if (!status.ok()) {
@@ -114,7 +114,7 @@ int run_rules(const RulesOptions& options, std::istream& in, std::ostream& out, 
   // list and install both answer a ListRulesResponse, printed the same way.
   auto call_and_print = [&](const char* verb, auto method, const auto& request) {
     rules::v1::ListRulesResponse response;
-    auto context = call_context(timeout, options.tenant);
+    auto context = call_context(timeout, options.tenant, options.endpoints_file);
     auto status = ((*stub).*method)(context.get(), request, &response);
     if (!status.ok()) {
       err << "edfleet rules " << verb << ": " << describe_call_failure("rules", address, status, timeout) << "\n";

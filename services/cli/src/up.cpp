@@ -21,6 +21,7 @@
 #include "edfleet/core/log.h"
 #include "edfleet/core/time_format.h"
 #include "edfleet/pg/embedded_postgres.h"
+#include "edfleet/core/hash.h"
 #include "endpoints.h"
 #include "fleet.h"
 #include "supervisor.h"
@@ -67,9 +68,13 @@ fs::path own_directory() {
 }
 
 // True when something already listens on 127.0.0.1:port (so the service would fail to bind).
+// SO_REUSEADDR as the services themselves bind: sockets of a fleet just stopped, in TIME_WAIT, do
+// not count (without it `up` refused to start for a minute after Ctrl-C).
 bool port_in_use(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
+  int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -77,6 +82,16 @@ bool port_in_use(int port) {
   bool in_use = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0;
   ::close(fd);
   return in_use;
+}
+
+// 32 bytes from the kernel's CSPRNG as 64 hex digits: the run's internal_auth secret.
+core::Result<std::string> random_secret() {
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  std::string bytes(32, '\0');
+  if (!random.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+    return core::Error::unavailable("cannot read /dev/urandom for the internal_auth secret");
+  }
+  return core::to_hex(bytes);
 }
 
 // Another live `edfleet up` that owns this endpoints file.
@@ -196,6 +211,14 @@ int run_up(const UpOptions& options) {
   Endpoints endpoints;
   endpoints.pid = ::getpid();
   endpoints.started_at = core::format_rfc3339(core::SystemClock::instance().now());
+  // One internal_auth secret for the whole fleet: the operator's, else a fresh one for this run.
+  if (const char* secret = std::getenv("EDFLEET_INTERNAL_AUTH_SECRET"); secret != nullptr && *secret != '\0') {
+    endpoints.internal_auth_secret = secret;
+  } else {
+    auto fresh = random_secret();
+    if (!fresh.ok()) return fail(fresh.error().message);
+    endpoints.internal_auth_secret = std::move(fresh).value();
+  }
   std::unique_ptr<pg::EmbeddedPostgres> postgres;
   int exit_code = kExitOk;
   bool endpoints_written = false;
@@ -269,6 +292,7 @@ int run_up(const UpOptions& options) {
       launch.ports = options.ports.ports_for(spec);
       launch.ready_file = run_dir.file(name + ".ready");
       launch.log_level = options.log_level;
+      launch.internal_auth_secret = endpoints.internal_auth_secret;
       launch.upstreams = started;
       if (name == "gateway" && started_http.count("ingest") != 0) launch.upstream_http["ingest"] = started_http["ingest"];
       auto ready = supervisor.start({name, {(bin_dir / binary_name(name)).string()}, service_environment(spec, launch)},
@@ -279,6 +303,7 @@ int run_up(const UpOptions& options) {
       endpoint.grpc = "127.0.0.1:" + std::to_string(ready->value("grpc_port", launch.ports.grpc));
       endpoint.http = "127.0.0.1:" + std::to_string(ready->value("http_port", launch.ports.http));
       endpoint.pid = supervisor.pid(name);
+      if (ready->contains("admin_port")) endpoint.admin = "127.0.0.1:" + std::to_string(ready->value("admin_port", 0));
       started[name] = endpoint.grpc;
       started_http[name] = endpoint.http;
       endpoints.services.push_back(endpoint);
@@ -289,9 +314,10 @@ int run_up(const UpOptions& options) {
     if (!written.ok()) return fail(written.error().message);
     endpoints_written = true;
 
-    Table table({"SERVICE", "GRPC", "HTTP (/metrics, /healthz)", "PID"});
+    Table table({"SERVICE", "GRPC", "HTTP", "ADMIN (/metrics, /healthz)", "PID"});
     for (const auto& service : endpoints.services) {
-      table.add_row({service.name, service.grpc, http_url(service.http), std::to_string(service.pid)});
+      table.add_row({service.name, service.grpc, http_url(service.http),
+                     service.admin.empty() ? "(on HTTP)" : http_url(service.admin), std::to_string(service.pid)});
     }
     const bool embedded_kafka = options.kafka_bootstrap.empty();
     std::string postgres_note;

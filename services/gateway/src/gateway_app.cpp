@@ -93,6 +93,12 @@ GatewaySettings::GatewaySettings() {
   roles["lrs_writer"] = {lrs_read, lrs_write};
 }
 
+service::CommonConfig common_defaults() {
+  service::CommonConfig common;
+  common.admin_port = 0;
+  return common;
+}
+
 void bind_settings(core::ConfigSpec& spec, GatewaySettings& s) {
   spec.bind("gateway.migrate", s.migrate, "apply the API key schema migrations at start-up");
   spec.bind("routes", s.routes, "gRPC service full name -> upstream name (a <name>.address, upstream.extra, or self)");
@@ -116,6 +122,11 @@ void bind_settings(core::ConfigSpec& spec, GatewaySettings& s) {
   spec.bind("limits.max_concurrent_streams", s.max_concurrent_streams, "gRPC-Web calls in progress at once");
   spec.bind("limits.key_rate", s.key_rate, "requests per second / burst per API key or JWT subject (0 = no limit)");
   spec.bind("limits.tenant_rate", s.tenant_rate, "requests per second / burst per tenant (0 = no limit)");
+  spec.bind("limits.address_rate", s.address_rate,
+            "requests per second / burst per client address, checked before authentication (0 = no limit)");
+  spec.bind("limits.address_auth_failure_rate", s.address_auth_failure_rate,
+            "failed authentications per second / burst per client address; over it, the address is refused "
+            "before its credentials are looked up (0 = no limit)");
   spec.bind("limits.key_overrides", s.key_overrides, "key id -> rate/burst");
   spec.bind("limits.tenant_overrides", s.tenant_overrides, "tenant -> rate/burst");
   spec.bind("cors.allowed_origins", s.cors_origins,
@@ -179,6 +190,8 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
   RateLimits limits;
   limits.key = rate_of(s.key_rate, "limits.key_rate");
   limits.tenant = rate_of(s.tenant_rate, "limits.tenant_rate");
+  limits.address = rate_of(s.address_rate, "limits.address_rate");
+  limits.address_auth_failures = rate_of(s.address_auth_failure_rate, "limits.address_auth_failure_rate");
   for (const auto& [key, text] : s.key_overrides) limits.key_overrides[key] = rate_of(text, "limits.key_overrides." + key);
   for (const auto& [tenant, text] : s.tenant_overrides) {
     limits.tenant_overrides[tenant] = rate_of(text, "limits.tenant_overrides." + tenant);
@@ -249,7 +262,7 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
   proxy_options.max_concurrent_streams = s.max_concurrent_streams;
   auto& calls = host.make<ConcurrencyLimit>(s.max_concurrent_streams);
   auto& proxy = host.make<GrpcWebProxy>(proxy_options, s.routes, upstreams, gate, cors, metrics, calls,
-                                        core::RandomIdGenerator::instance());
+                                        core::RandomIdGenerator::instance(), host.identity_signer());
 
   auto& http = host.http();
   http.set_payload_max_length(static_cast<std::size_t>(s.max_request_bytes));
@@ -268,7 +281,8 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
   route_options.upstream_timeout = s.default_timeout;
   route_options.static_dir = s.static_dir;
   route_options.static_prefix = s.static_prefix;
-  add_http_routes(http, route_options, gate, cors, upstreams, metrics, calls);
+  add_address_limits(http, limiter, metrics);
+  add_http_routes(http, host.admin_http(), route_options, gate, cors, upstreams, metrics, calls, host.identity_signer());
 
   auto& admin = host.make<GatewayAdminHandler>(key_service, authenticator, access);
   host.add_grpc_service(&admin, std::string(v1::GatewayAdmin::service_full_name()));

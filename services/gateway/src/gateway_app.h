@@ -32,6 +32,9 @@ struct GatewaySettings {
   int max_concurrent_streams = 256;
   std::string key_rate = "50/100";
   std::string tenant_rate = "200/400";
+  // Before authentication, per client address (behind a proxy or NAT, many clients share one).
+  std::string address_rate = "1000/2000";
+  std::string address_auth_failure_rate = "10/50";
   std::map<std::string, std::string> key_overrides;
   std::map<std::string, std::string> tenant_overrides;
   std::vector<std::string> cors_origins;
@@ -53,6 +56,10 @@ struct GatewaySettings {
 };
 
 void bind_settings(core::ConfigSpec& spec, GatewaySettings& settings);
+
+// The gateway's defaults for the common keys: its HTTP port faces the public, so /metrics, /healthz
+// and /readyz get an admin listener of their own (admin.port, a free port unless configured).
+service::CommonConfig common_defaults();
 
 // Builds the gateway inside `host`. Throws std::invalid_argument with a message naming the key for
 // a configuration that cannot work (unknown upstream in a route, bad rate, unusable JWT key...).

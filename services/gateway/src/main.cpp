@@ -7,5 +7,5 @@ int main(int argc, char** argv) {
   gateway::GatewaySettings settings;
   return service::run_service(
       argc, argv, "gateway", [&](core::ConfigSpec& spec) { gateway::bind_settings(spec, settings); },
-      [&](service::ServiceHost& host) { gateway::wire_gateway(host, settings); });
+      [&](service::ServiceHost& host) { gateway::wire_gateway(host, settings); }, gateway::common_defaults());
 }

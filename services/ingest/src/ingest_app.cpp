@@ -180,20 +180,20 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
                                    {"kafka_timeout_ms", config.kafka_timeout.count()}});
 }
 
-void IngestApp::add_http_routes(httplib::Server& server) {
+void IngestApp::add_http_routes(httplib::Server& server, const identity::IdentityVerifier& verifier) {
   // httplib's defaults (8 workers, a connection closed after 5 requests) made 16 keep-alive clients
   // queue for a worker and reconnect every 5 requests (measured by edfleet-bench-xapi).
   const auto workers = static_cast<std::size_t>(config_.http_threads);
   server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   server.set_keep_alive_max_count(10000);
-  edfleet::ingest::add_http_routes(server, handler_, static_cast<std::size_t>(config_.max_http_body_bytes));
+  edfleet::ingest::add_http_routes(server, handler_, static_cast<std::size_t>(config_.max_http_body_bytes), verifier);
   XapiRouteSettings xapi_settings;
-  xapi_settings.basic_credentials = config_.xapi_basic_credentials;
+  xapi_settings.authentication = {config_.xapi_basic_credentials, &verifier};
   xapi_settings.consistent_through = [this] { return consistency_.consistent_through(); };
   xapi_settings.reader = &statement_store_;
   add_xapi_routes(server, statements_, ids_, std::move(xapi_settings));
   XapiDocumentRouteSettings document_settings;
-  document_settings.basic_credentials = config_.xapi_basic_credentials;
+  document_settings.authentication = {config_.xapi_basic_credentials, &verifier};
   document_settings.catalog = &xapi_catalog_;
   add_xapi_document_routes(server, documents_, ids_, std::move(document_settings));
 }

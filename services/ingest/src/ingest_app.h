@@ -13,6 +13,8 @@
 #include <httplib.h>
 #include <prometheus/registry.h>
 
+#include "edfleet/identity/caller_identity.h"
+
 #include "adapters/caching_accepted_event_ledger.h"
 #include "adapters/kafka_event_publisher.h"
 #include "adapters/openssl_jws_verifier.h"
@@ -29,6 +31,7 @@
 #include "edfleet/kafka/producer.h"
 #include "edfleet/pg/migrations.h"
 #include "edfleet/pg/pool.h"
+#include "edfleet/identity/caller_identity.h"
 #include "edfleet/service/common_config.h"
 #include "transport/ingest_grpc_service.h"
 #include "transport/ingest_metrics.h"
@@ -79,7 +82,8 @@ class IngestApp {
             core::Clock& clock, core::IdGenerator& ids);
 
   IngestGrpcService& grpc_service() { return grpc_; }
-  void add_http_routes(httplib::Server& server);
+  // `verifier` checks the caller identity the gateway signs (outlives the routes).
+  void add_http_routes(httplib::Server& server, const identity::IdentityVerifier& verifier);
   // Waits for records still in the producer's queue (shutdown, after the background loops stopped).
   void flush();
   // The background loops main() hands to ServiceHost::add_background: the xAPI materialiser's

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
         auto& app = host.make<ingest::IngestApp>(host.config(), config, *host.registry(),
                                                  core::SystemClock::instance(), core::RandomIdGenerator::instance());
         host.add_grpc_service(&app.grpc_service(), ingest::v1::IngestService::service_full_name());
-        app.add_http_routes(host.http());
+        app.add_http_routes(host.http(), host.identity_verifier());
         // The host stops these before its shutdown steps: the producer is flushed after them.
         host.add_background([&app] { app.run_materialiser(); }, [&app] { app.stop_materialiser(); },
                             "xapi-materialiser");

@@ -362,7 +362,7 @@ void bench_latency(bool quick) {
   // (per course over learner-keyed events) that every measured event fires too.
   for (int i = 0; i <= 101; ++i) {
     ::grpc::ClientContext context;
-    edfleet::grpc::set_caller(context, "acme");
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {"acme", "service:tests", ""});
     v1::CreateRuleRequest request;
     request.set_source(i == 100   ? "rule every_call on ops.ib_call_logged where reason == \"bench\" then raise_alert(\"call\", \"low\")"
                        : i == 101 ? "rule every_course by course_id on ops.ib_call_logged where reason == \"bench\" cooldown 1ms "

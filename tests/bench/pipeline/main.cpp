@@ -33,6 +33,7 @@
 #include "edfleet/core/log.h"
 #include "edfleet/core/time_format.h"
 #include "edfleet/grpc/metadata.h"
+#include "edfleet/testing/internal_auth.h"
 #include "edfleet/kafka/topics.h"
 #include "fleet.h"
 #include "raw_kafka.h"
@@ -280,7 +281,7 @@ bool get_event_counts(analytics::v1::AnalyticsService::Stub& stub, const std::st
   for (const auto& t : types) request.add_types(t);
   ::grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::set_caller(context, tenant);
+  edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
   analytics::v1::GetEventCountsResponse response;
   return stub.GetEventCounts(&context, request, &response).ok() && response.total() > 0;
 }
@@ -291,7 +292,7 @@ std::optional<std::uint64_t> learner_total(analytics::v1::AnalyticsService::Stub
   request.set_learner_id(learner);
   ::grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::set_caller(context, tenant);
+  edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
   analytics::v1::LearnerSummary response;
   const auto status = stub.GetLearnerSummary(&context, request, &response);
   if (status.error_code() == ::grpc::StatusCode::NOT_FOUND) return 0;
@@ -335,6 +336,7 @@ void run_probes(int ingest_grpc, int analytics_grpc, EventFactory& factory, cons
     *request.add_events() = factory.next_for(tenant, learner, core::SystemClock::instance().now());
     ::grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::set_caller(context, edfleet::testing::identity_signer(), {"", "service:bench", ""});
     ingest::v1::PublishResponse response;
     const auto sent = Clock::now();
     const auto status = ingest->Publish(&context, request, &response);

@@ -26,11 +26,13 @@ import { xapiSuite } from "./xapi.mjs";
 let testbed;
 let info;
 let gateway;
+let admin;  // the admin listener: /metrics, /readyz
 
 before(async () => {
   testbed = await startTestbed();
   info = testbed.info;
   gateway = info.gateway.http;
+  admin = info.gateway.admin;
 });
 
 after(async () => {
@@ -90,7 +92,7 @@ async function eventually(condition, { timeoutMs = 15_000, intervalMs = 100 } = 
 }
 
 async function metric(name) {
-  const text = await (await fetch(`${gateway}/metrics`)).text();
+  const text = await (await fetch(`${admin}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(name + " ") || l.startsWith(name + "{"));
   return line ? Number(line.split(" ").pop()) : undefined;
 }
@@ -487,7 +489,7 @@ describe("protection against overload", () => {
                                    { "content-type": "application/grpc-web+proto", ...bearer("acme_admin") });
     assert.equal(response.headers.get("grpc-status"), "14");
     assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
-    const ready = await fetch(`${gateway}/readyz`);
+    const ready = await fetch(`${admin}/readyz`);
     assert.equal(ready.status, 503);
     const body = await ready.json();
     assert.equal(body.upstreams.down, "UNAVAILABLE");
@@ -541,9 +543,12 @@ describe("HTTP routes", () => {
     await eventually(async () => (await quizCount("acme_service")) === before + 1);
   });
 
-  it("/healthz and /metrics", async () => {
+  it("/healthz and /metrics; /metrics and /readyz only on the admin listener", async () => {
     assert.equal(await (await fetch(`${gateway}/healthz`)).text(), "ok");
-    const metrics = await (await fetch(`${gateway}/metrics`)).text();
+    // The public port tells an outsider nothing about the fleet's insides.
+    assert.equal((await fetch(`${gateway}/metrics`)).status, 404);
+    assert.equal((await fetch(`${gateway}/readyz`)).status, 404);
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
     assert.match(metrics, /edfleet_gateway_requests_total\{code="OK",kind="grpc_web",target="edfleet.analytics.v1.AnalyticsService"\}/);
     assert.match(metrics, /edfleet_gateway_rejections_total\{reason="rate_limited_tenant"\}/);
   });

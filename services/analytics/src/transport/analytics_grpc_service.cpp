@@ -28,14 +28,11 @@ void set_timestamp(google::protobuf::Timestamp* out, core::Timestamp t) {
 // Runs a query for the caller's tenant, mapping every failure to a status.
 ::grpc::Status with_tenant(::grpc::ServerContext* context, std::string_view method,
                            const std::function<::grpc::Status(const std::string&)>& body) {
-  const std::string tenant = grpc::metadata_value(*context, grpc::kTenantKey);
-  if (tenant.empty()) {
-    return {::grpc::StatusCode::UNAUTHENTICATED,
-            "no tenant: x-edfleet-tenant metadata is required (the gateway sets it for "
-            "authenticated callers)"};
-  }
+  // Verified by the server's identity interceptor; an unsigned or forged tenant never gets here.
+  const auto tenant = grpc::caller_tenant(*context);
+  if (!tenant) return grpc::to_status(tenant.error());
   try {
-    return body(tenant);
+    return body(tenant.value());
   } catch (const StoreUnavailable& e) {
     core::log::warn("analytics store unavailable", {{"method", method}, {"error", e.what()}});
     return {::grpc::StatusCode::UNAVAILABLE, "the analytics database is unavailable; retry later"};

@@ -403,14 +403,14 @@ struct Client {
                         v1::GetEventCountsResponse& response) {
     ::grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 5s);
-    if (!tenant.empty()) edfleet::grpc::set_caller(context, tenant);
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
     return stub->GetEventCounts(&context, request, &response);
   }
   ::grpc::Status learner(const std::string& tenant, const std::string& learner_id,
                          v1::LearnerSummary& response) {
     ::grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 5s);
-    if (!tenant.empty()) edfleet::grpc::set_caller(context, tenant);
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
     v1::GetLearnerSummaryRequest request;
     request.set_learner_id(learner_id);
     return stub->GetLearnerSummary(&context, request, &response);
@@ -520,13 +520,13 @@ TEST_CASE("the binary answers GetEventCounts and GetLearnerSummary for the calle
   CHECK(client.counts("acme", reversed, ignored).error_code() == ::grpc::StatusCode::INVALID_ARGUMENT);
   {
     ::grpc::ClientContext context;
-    edfleet::grpc::set_caller(context, "acme");
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {"acme", "service:tests", ""});
     v1::GetKpisResponse kpis;
     auto status = client.stub->GetKpis(&context, v1::GetKpisRequest{}, &kpis);
     CHECK(status.error_code() == ::grpc::StatusCode::UNIMPLEMENTED);
     CHECK(status.error_message().find("later issue") != std::string::npos);
     ::grpc::ClientContext series_context;
-    edfleet::grpc::set_caller(series_context, "acme");
+    edfleet::grpc::set_caller(series_context, edfleet::testing::identity_signer(), {"acme", "service:tests", ""});
     v1::TimeSeries series;
     CHECK(client.stub->QueryTimeSeries(&series_context, v1::QueryTimeSeriesRequest{}, &series).error_code() ==
           ::grpc::StatusCode::UNIMPLEMENTED);

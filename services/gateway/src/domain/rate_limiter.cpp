@@ -89,6 +89,34 @@ TokenBucket& RateLimiter::bucket(std::unordered_map<std::string, TokenBucket>& b
   return buckets.emplace(std::string(id), TokenBucket(rate, now)).first->second;
 }
 
+RateDecision RateLimiter::admit_address(std::string_view address) {
+  if (limits_.address.unlimited() && limits_.address_auth_failures.unlimited()) return {};
+  const auto now = clock_.steady_now();
+  std::lock_guard lock(mutex_);
+  if (!limits_.address_auth_failures.unlimited()) {
+    // Look without taking: only failures spend this bucket.
+    auto& failures = bucket(address_failures_, address, limits_.address_auth_failures, now);
+    if (auto wait = failures.try_take(now); wait.count() > 0) {
+      return {false, "address_auth_failures", std::chrono::ceil<std::chrono::milliseconds>(wait)};
+    }
+    failures.give_back();
+  }
+  if (!limits_.address.unlimited()) {
+    auto& requests = bucket(addresses_, address, limits_.address, now);
+    if (auto wait = requests.try_take(now); wait.count() > 0) {
+      return {false, "address", std::chrono::ceil<std::chrono::milliseconds>(wait)};
+    }
+  }
+  return {};
+}
+
+void RateLimiter::authentication_failed(std::string_view address) {
+  if (limits_.address_auth_failures.unlimited()) return;
+  const auto now = clock_.steady_now();
+  std::lock_guard lock(mutex_);
+  (void)bucket(address_failures_, address, limits_.address_auth_failures, now).try_take(now);
+}
+
 RateDecision RateLimiter::admit(std::string_view key, std::string_view tenant) {
   const Rate krate = key_rate(key);
   const Rate trate = tenant_rate(tenant);

@@ -1,4 +1,6 @@
-// Token-bucket rate limits per credential (API key or JWT subject) and per tenant.
+// Token-bucket rate limits per credential (API key or JWT subject) and per tenant, and, ahead of
+// authentication, per client address: its requests, and its failed authentications (each unknown
+// key id costs a database lookup, so guessing keys must be slow).
 //
 // A request is admitted when both its key's bucket and its tenant's bucket hold a token; it then
 // takes one from each. A refusal says which limit was hit and how long until a token is back, so
@@ -53,6 +55,8 @@ struct RateLimits {
   Rate tenant;                             // default per tenant
   std::map<std::string, Rate> key_overrides;     // by key id or limit key
   std::map<std::string, Rate> tenant_overrides;  // by tenant
+  Rate address;                            // every request, per client address, before authentication
+  Rate address_auth_failures;              // failed authentications per client address
   std::size_t max_tracked = 100000;        // idle (full) buckets are forgotten beyond this many
 };
 
@@ -67,6 +71,11 @@ class RateLimiter {
   RateLimiter(const core::Clock& clock, RateLimits limits);
   // Thread-safe.
   RateDecision admit(std::string_view key, std::string_view tenant);
+  // Before authentication: refused ("address") when the address sends too fast, or
+  // ("address_auth_failures") while its failed authentications are over their rate. Thread-safe.
+  RateDecision admit_address(std::string_view address);
+  // Counts a failed authentication from `address`. Thread-safe.
+  void authentication_failed(std::string_view address);
 
  private:
   TokenBucket& bucket(std::unordered_map<std::string, TokenBucket>& buckets, std::string_view id, Rate rate,
@@ -80,6 +89,8 @@ class RateLimiter {
   std::mutex mutex_;
   std::unordered_map<std::string, TokenBucket> keys_;
   std::unordered_map<std::string, TokenBucket> tenants_;
+  std::unordered_map<std::string, TokenBucket> addresses_;
+  std::unordered_map<std::string, TokenBucket> address_failures_;
 };
 
 }  // namespace edfleet::gateway

@@ -80,13 +80,11 @@ bool is_plain_path(std::string_view path) {
   return true;
 }
 
-std::string_view xapi_policy_method(std::string_view http_method, std::string_view target) {
+std::string_view xapi_policy_method(std::string_view http_method, bool alternate_syntax_reads) {
   if (http_method == "GET" || http_method == "HEAD") return kXapiReadMethod;
-  if (http_method == "POST") {
-    // The 1.0.3 alternate syntax: the real method is the query's `method` parameter.
-    const auto method = query_parameter(target, "method");
-    if (method && (to_lower(*method) == "get" || to_lower(*method) == "head")) return kXapiReadMethod;
-  }
+  // The 1.0.3 alternate syntax: the real method is the query's `method` parameter. Anything but
+  // exactly one GET or HEAD there (none, a write, or several) is a write.
+  if (http_method == "POST" && alternate_syntax_reads) return kXapiReadMethod;
   return kXapiWriteMethod;
 }
 
@@ -97,16 +95,6 @@ std::string_view xapi_action(std::string_view policy_method) {
 bool is_forwarded_xapi_request_header(std::string_view name) { return listed(kRequestHeaders, name); }
 
 bool is_returned_xapi_response_header(std::string_view name) { return listed(kResponseHeaders, name); }
-
-std::optional<std::string> query_parameter(std::string_view target, std::string_view name) {
-  const auto question = target.find('?');
-  if (question == std::string_view::npos) return std::nullopt;
-  std::optional<std::string> found;
-  for_each_pair(target.substr(question + 1), [&](std::string_view key, std::string_view value, std::string_view) {
-    if (!found && form_decode(key) == name) found = form_decode(value);
-  });
-  return found;
-}
 
 TakenFormField take_form_field(std::string_view body, std::string_view name) {
   TakenFormField out;

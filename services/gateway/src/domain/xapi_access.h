@@ -23,8 +23,10 @@ bool is_public_xapi_path(std::string_view path);
 // of ingest than the one the gateway authorized, if anything on the way normalised it.
 bool is_plain_path(std::string_view path);
 
-// kXapiReadMethod or kXapiWriteMethod for a request (`target` is the raw path and query string).
-std::string_view xapi_policy_method(std::string_view http_method, std::string_view target);
+// kXapiReadMethod or kXapiWriteMethod for a request. `alternate_syntax_reads` says whether its query
+// string holds exactly one `method` that is GET or HEAD, as ingest will read it: the transport asks
+// libs/http (http::alternate_method), the parser ingest executes with, never a parser of its own.
+std::string_view xapi_policy_method(std::string_view http_method, bool alternate_syntax_reads);
 // "read the LRS" / "write to the LRS", for error messages.
 std::string_view xapi_action(std::string_view policy_method);
 
@@ -33,9 +35,6 @@ std::string_view xapi_action(std::string_view policy_method);
 bool is_forwarded_xapi_request_header(std::string_view name);
 // Ingest response headers returned to the client (Content-Type travels with the body).
 bool is_returned_xapi_response_header(std::string_view name);
-
-// The percent-decoded value of query parameter `name` in `target` ("/p?a=1&b=2"); nullopt if absent.
-std::optional<std::string> query_parameter(std::string_view target, std::string_view name);
 
 // The alternate syntax sends headers as fields of an application/x-www-form-urlencoded body. Takes
 // field `name` (any case) out of `body`: its decoded value (nullopt if absent) and the body without it.

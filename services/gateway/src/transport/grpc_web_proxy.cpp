@@ -64,7 +64,7 @@ struct GrpcWebProxy::Exchange {
 
 GrpcWebProxy::GrpcWebProxy(ProxyOptions options, std::map<std::string, std::string> routes, Upstreams& upstreams,
                            RequestGate& gate, const CorsPolicy& cors, GatewayMetrics& metrics,
-                           ConcurrencyLimit& calls, core::IdGenerator& ids)
+                           ConcurrencyLimit& calls, core::IdGenerator& ids, const identity::IdentitySigner& signer)
     : options_(std::move(options)),
       routes_(std::move(routes)),
       upstreams_(upstreams),
@@ -72,7 +72,8 @@ GrpcWebProxy::GrpcWebProxy(ProxyOptions options, std::map<std::string, std::stri
       cors_(cors),
       metrics_(metrics),
       calls_limit_(calls),
-      ids_(ids) {}
+      ids_(ids),
+      signer_(signer) {}
 
 GrpcWebProxy::~GrpcWebProxy() { stop(); }
 
@@ -170,7 +171,7 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
     return;
   }
 
-  auto admitted = gate_.admit(req.get_header_value("Authorization"), req.path);
+  auto admitted = gate_.admit(req.get_header_value("Authorization"), req.path, req.remote_addr);
   if (auto* refusal = std::get_if<GateRefusal>(&admitted)) {
     refuse(edfleet::grpc::to_status_code(refusal->error.code), refusal->error.message, {}, refusal->retry_after);
     return;
@@ -263,7 +264,8 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
       context.AddMetadata(key, value);
     }
   }
-  edfleet::grpc::set_caller(context, principal.tenant, principal.subject, principal.roles_text());
+  // Signed, so the upstream can tell the gateway vouched for it (libs/identity).
+  edfleet::grpc::set_caller(context, signer_, {principal.tenant, principal.subject, principal.roles_text()});
   edfleet::grpc::set_traceparent(context, traceparent);
   if (route->second == kSelfUpstream) {
     // GatewayAdmin on the gateway's own port authenticates the caller again.

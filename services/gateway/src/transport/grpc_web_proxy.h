@@ -26,6 +26,7 @@
 #include "domain/concurrency_limit.h"
 #include "domain/cors.h"
 #include "edfleet/core/ids.h"
+#include "edfleet/identity/caller_identity.h"
 #include "transport/gateway_metrics.h"
 #include "transport/request_gate.h"
 #include "transport/upstreams.h"
@@ -57,7 +58,7 @@ class GrpcWebProxy {
   // only names it in refusals.
   GrpcWebProxy(ProxyOptions options, std::map<std::string, std::string> routes, Upstreams& upstreams,
                RequestGate& gate, const CorsPolicy& cors, GatewayMetrics& metrics, ConcurrencyLimit& calls,
-               core::IdGenerator& ids);
+               core::IdGenerator& ids, const identity::IdentitySigner& signer);
   ~GrpcWebProxy();
 
   // Registers the gRPC-Web route on `server` (before the server starts).
@@ -83,6 +84,7 @@ class GrpcWebProxy {
   GatewayMetrics& metrics_;
   ConcurrencyLimit& calls_limit_;
   core::IdGenerator& ids_;
+  const identity::IdentitySigner& signer_;  // signs the caller identity sent upstream
   std::atomic<bool> stopping_{false};
   std::mutex calls_mutex_;
   std::unordered_map<UpstreamCall*, std::shared_ptr<UpstreamCall>> calls_;

@@ -16,6 +16,8 @@
 #include "edfleet/grpc/health_client.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/grpc/status.h"
+#include "edfleet/http/alternate_syntax.h"
+#include "edfleet/http/header_values.h"
 
 namespace edfleet::gateway {
 namespace {
@@ -68,6 +70,7 @@ struct Forwarding {
   const CorsPolicy& cors;
   GatewayMetrics& metrics;
   ConcurrencyLimit& calls;
+  const identity::IdentitySigner& signer;
 };
 
 // One forwarded route: /v1/events (one policy method, the generic header policy, the path only) or
@@ -115,9 +118,10 @@ void forward(Forwarding& f, const ForwardedRoute& how, const std::string& addres
 
   std::optional<Principal> principal;
   if (!(how.xapi && is_public_xapi_path(req.path))) {
+    // Read or write is decided from the same parse ingest executes (libs/http), never our own.
     const std::string policy_method =
-        how.xapi ? std::string(xapi_policy_method(req.method, req.target)) : how.policy_method;
-    auto admitted = f.gate.admit(authorization, policy_method);
+        how.xapi ? std::string(xapi_policy_method(req.method, http::alternate_method(req).reads())) : how.policy_method;
+    auto admitted = f.gate.admit(authorization, policy_method, req.remote_addr);
     if (auto* refusal = std::get_if<GateRefusal>(&admitted)) {
       const int status = http_status(refusal->error.code);
       nlohmann::json extra = nlohmann::json::object();
@@ -166,18 +170,24 @@ void forward(Forwarding& f, const ForwardedRoute& how, const std::string& addres
   for (const auto& [name, value] : req.headers) {
     // xAPI: an allow-list of what the LRS reads. Otherwise the client's own headers minus
     // internal and hop-by-hop ones (as for gRPC-Web). Never the client's x-edfleet-* headers.
-    const bool pass = how.xapi ? is_forwarded_xapi_request_header(name)
-                               : is_forwardable_header(name) && is_valid_ascii_metadata_value(value);
+    // The listener already refused values outside visible ASCII; checked again here because a
+    // value with CR LF would end the header and write the client's own lines into this request.
+    const bool pass = (how.xapi ? is_forwarded_xapi_request_header(name) : is_forwardable_header(name)) &&
+                      http::is_safe_header_value(value);
     if (pass) upstream.headers.emplace(name, value);
   }
   if (!how.xapi) {
     std::string content_type = req.get_header_value("Content-Type");
-    upstream.headers.emplace("Content-Type", content_type.empty() ? "application/json" : content_type);
+    const bool usable = !content_type.empty() && http::is_safe_header_value(content_type);
+    upstream.headers.emplace("Content-Type", usable ? content_type : "application/json");
   }
   if (principal) {
-    upstream.headers.emplace("X-Edfleet-Tenant", principal->tenant);
-    upstream.headers.emplace("X-Edfleet-Principal", principal->subject);
-    upstream.headers.emplace("X-Edfleet-Roles", principal->roles_text());
+    // Signed, so that ingest can tell the gateway vouched for them (libs/identity).
+    const identity::CallerIdentity caller{principal->tenant, principal->subject, principal->roles_text()};
+    upstream.headers.emplace("X-Edfleet-Tenant", caller.tenant);
+    upstream.headers.emplace("X-Edfleet-Principal", caller.principal);
+    upstream.headers.emplace("X-Edfleet-Roles", caller.roles);
+    upstream.headers.emplace("X-Edfleet-Identity", f.signer.sign(caller));
   }
   upstream.headers.emplace("traceparent", edfleet::grpc::format_traceparent(
                                               trace_id, core::RandomIdGenerator::instance().trace_id().substr(0, 16),
@@ -222,9 +232,23 @@ void forward(Forwarding& f, const ForwardedRoute& how, const std::string& addres
 
 }  // namespace
 
-void add_http_routes(httplib::Server& server, const HttpRouteOptions& options, RequestGate& gate,
-                     const CorsPolicy& cors, Upstreams& upstreams, GatewayMetrics& metrics, ConcurrencyLimit& calls) {
-  auto forwarding = std::make_shared<Forwarding>(Forwarding{options, gate, cors, metrics, calls});
+void add_address_limits(http::HardenedServer& server, RateLimiter& limiter, GatewayMetrics& metrics) {
+  server.add_admission_check([&limiter, &metrics](const httplib::Request& req, httplib::Response& res) {
+    const auto decision = limiter.admit_address(req.remote_addr);
+    if (decision.allowed) return httplib::Server::HandlerResponse::Unhandled;
+    metrics.rejected("rate_limited_" + decision.scope);
+    res.set_header("Retry-After", std::to_string((decision.retry_after.count() + 999) / 1000));
+    send_error(res, 429, core::ErrorCode::kResourceExhausted,
+               decision.scope == "address" ? "too many requests from this address; retry later"
+                                           : "too many failed authentications from this address; retry later");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+}
+
+void add_http_routes(httplib::Server& server, httplib::Server& admin, const HttpRouteOptions& options,
+                     RequestGate& gate, const CorsPolicy& cors, Upstreams& upstreams, GatewayMetrics& metrics,
+                     ConcurrencyLimit& calls, const identity::IdentitySigner& signer) {
+  auto forwarding = std::make_shared<Forwarding>(Forwarding{options, gate, cors, metrics, calls, signer});
   auto route = [forwarding](ForwardedRoute how, std::string address) {
     return [forwarding, how = std::move(how), address = std::move(address)](const httplib::Request& req,
                                                                               httplib::Response& res) {
@@ -243,7 +267,8 @@ void add_http_routes(httplib::Server& server, const HttpRouteOptions& options, R
   server.Patch(xapi_paths, xapi);
   server.Delete(xapi_paths, xapi);
 
-  server.Get("/readyz", [&upstreams, options](const httplib::Request&, httplib::Response& res) {
+  // Readiness names every upstream and its state: an operator's view, on the admin listener.
+  admin.Get("/readyz", [&upstreams, options](const httplib::Request&, httplib::Response& res) {
     // Every configured upstream at once, each with its own deadline, so /readyz answers within one.
     std::vector<std::pair<std::string, std::future<std::string>>> checks;
     for (const auto& name : upstreams.names()) {

@@ -4,10 +4,11 @@
 //                     query string, body and xAPI headers, and the caller's tenant and principal;
 //                     checked as /edfleet.xapi.Lrs/Read or /Write (domain/xapi_access.h);
 //                     /xapi/about needs no credentials
-//   GET  /readyz      200 when every configured upstream reports SERVING, else 503 (JSON either way)
+//   GET  /readyz      (admin listener) 200 when every configured upstream reports SERVING, else 503
 //   OPTIONS *         CORS preflight for gRPC-Web and the routes above
 //   GET  <prefix>/... static files of the web dashboard, when a directory is configured
-// (/metrics and /healthz come from libs/metrics.)
+// (/metrics and /healthz come from libs/metrics, on the admin listener.) Ahead of all of them, a
+// per-address rate limit (add_address_limits) refuses floods before authentication costs anything.
 #pragma once
 
 #include <chrono>
@@ -17,6 +18,9 @@
 
 #include "domain/concurrency_limit.h"
 #include "domain/cors.h"
+#include "domain/rate_limiter.h"
+#include "edfleet/http/hardened_server.h"
+#include "edfleet/identity/caller_identity.h"
 #include "transport/gateway_metrics.h"
 #include "transport/request_gate.h"
 #include "transport/upstreams.h"
@@ -31,11 +35,16 @@ struct HttpRouteOptions {
   std::string static_prefix = "/";
 };
 
-// Adds the routes above. Forwarded requests take a slot of `calls` (the limit gRPC-Web calls share)
-// and pass the gate's rate limits. Throws std::invalid_argument when static_dir is set but not a
+// Adds the routes above: /readyz on `admin`, the rest on the public `server`. Forwarded requests
+// take a slot of `calls` (the limit gRPC-Web calls share), pass the gate's rate limits, and carry the
+// caller identity signed by `signer`. Throws std::invalid_argument when static_dir is set but not a
 // directory.
-void add_http_routes(httplib::Server& server, const HttpRouteOptions& options, RequestGate& gate,
-                     const CorsPolicy& cors, Upstreams& upstreams, GatewayMetrics& metrics,
-                     ConcurrencyLimit& calls);
+void add_http_routes(httplib::Server& server, httplib::Server& admin, const HttpRouteOptions& options,
+                     RequestGate& gate, const CorsPolicy& cors, Upstreams& upstreams, GatewayMetrics& metrics,
+                     ConcurrencyLimit& calls, const identity::IdentitySigner& signer);
+
+// Refuses (429 + Retry-After) requests from an address over limits.address_rate, or whose failed
+// authentications are over limits.address_auth_failure_rate, before routing or authentication.
+void add_address_limits(http::HardenedServer& server, RateLimiter& limiter, GatewayMetrics& metrics);
 
 }  // namespace edfleet::gateway

@@ -8,7 +8,8 @@ RequestGate::RequestGate(const Authenticator& authenticator, RateLimiter& limite
                          GatewayMetrics& metrics)
     : authenticator_(authenticator), limiter_(limiter), policy_(policy), metrics_(metrics) {}
 
-std::variant<Principal, GateRefusal> RequestGate::admit(std::string_view authorization, std::string_view method) {
+std::variant<Principal, GateRefusal> RequestGate::admit(std::string_view authorization, std::string_view method,
+                                                       std::string_view client_address) {
   auto principal = authenticator_.authenticate(authorization);
   if (!principal) {
     if (principal.error().code == core::ErrorCode::kUnavailable) {
@@ -16,6 +17,7 @@ std::variant<Principal, GateRefusal> RequestGate::admit(std::string_view authori
       core::log::warn("authentication unavailable", {{"error", principal.error().message}});
     } else {
       metrics_.rejected("unauthenticated");
+      limiter_.authentication_failed(client_address);
     }
     return GateRefusal{principal.error(), {}};
   }

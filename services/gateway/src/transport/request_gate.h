@@ -27,9 +27,11 @@ class RequestGate {
   RequestGate(const Authenticator& authenticator, RateLimiter& limiter, const AccessPolicy& policy,
               GatewayMetrics& metrics);
 
-  // `method` is "/package.Service/Method" (HTTP routes pass the method they stand for). Returns
-  // the caller, or why it is refused (and counts the refusal in the metrics).
-  std::variant<Principal, GateRefusal> admit(std::string_view authorization, std::string_view method);
+  // `method` is "/package.Service/Method" (HTTP routes pass the method they stand for);
+  // `client_address` is the peer's, charged for a failed authentication. Returns the caller, or why
+  // it is refused (and counts the refusal in the metrics).
+  std::variant<Principal, GateRefusal> admit(std::string_view authorization, std::string_view method,
+                                             std::string_view client_address);
 
   const Authenticator& authenticator() const { return authenticator_; }
 

@@ -162,7 +162,9 @@ int main() {
     testing::ServiceProcess gateway("edfleet-gateway", gateway_env);
 
     nlohmann::json info = {
-        {"gateway", {{"http", "http://" + address(gateway.http_port())}, {"grpc", address(gateway.grpc_port())}}},
+        {"gateway", {{"http", "http://" + address(gateway.http_port())},
+                     {"grpc", address(gateway.grpc_port())},
+                     {"admin", "http://" + address(gateway.metrics_port())}}},
         {"upstreams",
          {{"ingest", address(ingest->grpc_port())},
           {"ingest_http", address(ingest->http_port())},

@@ -1,5 +1,7 @@
 #include "adapters/openssl_jws_verifier.h"
 
+#include "edfleet/core/hash.h"
+
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -67,14 +69,7 @@ std::optional<std::string> OpenSslJwsVerifier::sha2_hex(std::string_view data, s
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(data.data(), data.size(), digest, &length, md, nullptr) != 1) return std::nullopt;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
+  return core::to_hex(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 core::Result<VerifiedJws> OpenSslJwsVerifier::verify(std::string_view compact) {

@@ -7,6 +7,8 @@
 #include "edfleet/core/log.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/grpc/status.h"
+#include "edfleet/http/caller.h"
+#include "transport/publishing_caller.h"
 
 namespace edfleet::ingest {
 namespace {
@@ -129,11 +131,12 @@ core::Result<std::vector<DecodedEvent>> decode_http_events(std::string_view body
   return events;
 }
 
-void add_http_routes(httplib::Server& server, PublishHandler& handler, std::size_t max_body_bytes) {
+void add_http_routes(httplib::Server& server, PublishHandler& handler, std::size_t max_body_bytes,
+                     const identity::IdentityVerifier& verifier) {
   // httplib answers 413 itself (before reading it all) for bodies over this; the check in the
   // handler below only adds a JSON explanation for bodies that got through the transport.
   server.set_payload_max_length(max_body_bytes);
-  server.Post("/v1/events", [&handler, max_body_bytes](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/events", [&handler, max_body_bytes, &verifier](const httplib::Request& req, httplib::Response& res) {
     const std::string trace_id = handler.trace_id_or_new(
         [&] {
           const auto parent = edfleet::grpc::parse_traceparent(req.get_header_value("traceparent"));
@@ -141,6 +144,11 @@ void add_http_routes(httplib::Server& server, PublishHandler& handler, std::size
         }());
     core::log::TraceScope trace_scope(trace_id);
     res.set_header("X-Edfleet-Trace-Id", trace_id);
+    auto caller_tenant = publishing_tenant(http::verified_caller(req, verifier));
+    if (!caller_tenant) {
+      send_error(res, 401, "UNAUTHENTICATED", caller_tenant.error().message);
+      return;
+    }
     if (req.body.size() > max_body_bytes) {
       send_error(res, 413, "RESOURCE_EXHAUSTED",
                  "The body is " + std::to_string(req.body.size()) + " bytes; the limit is " +
@@ -157,7 +165,7 @@ void add_http_routes(httplib::Server& server, PublishHandler& handler, std::size
                  decoded.error().field);
       return;
     }
-    auto result = handler.publish(std::move(decoded).value(), req.get_header_value("X-Edfleet-Tenant"), trace_id);
+    auto result = handler.publish(std::move(decoded).value(), caller_tenant.value(), trace_id);
     if (!result.ok()) {
       send_error(res, http_status(result.error().code), code_name(result.error().code), result.error().message,
                  result.error().field);

@@ -9,6 +9,7 @@
 #include <httplib.h>
 
 #include "edfleet/core/result.h"
+#include "edfleet/identity/caller_identity.h"
 #include "transport/publish_handler.h"
 
 namespace edfleet::ingest {
@@ -21,6 +22,7 @@ namespace edfleet::ingest {
 core::Result<std::vector<DecodedEvent>> decode_http_events(std::string_view body, std::size_t max_events);
 
 // Adds POST /v1/events. Bodies over `max_body_bytes` get 413.
-void add_http_routes(httplib::Server& server, PublishHandler& handler, std::size_t max_body_bytes);
+void add_http_routes(httplib::Server& server, PublishHandler& handler, std::size_t max_body_bytes,
+                     const identity::IdentityVerifier& verifier);
 
 }  // namespace edfleet::ingest

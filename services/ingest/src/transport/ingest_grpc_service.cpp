@@ -3,6 +3,7 @@
 #include "adapters/proto_event_codec.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/grpc/status.h"
+#include "transport/publishing_caller.h"
 
 namespace edfleet::ingest {
 
@@ -10,7 +11,9 @@ IngestGrpcService::IngestGrpcService(PublishHandler& handler) : handler_(handler
 
 ::grpc::Status IngestGrpcService::Publish(::grpc::ServerContext* context, const v1::PublishRequest* request,
                                           v1::PublishResponse* response) {
-  const std::string tenant = edfleet::grpc::metadata_value(*context, edfleet::grpc::kTenantKey);
+  auto caller_tenant = publishing_tenant(edfleet::grpc::verified_caller(*context));
+  if (!caller_tenant) return edfleet::grpc::to_status(caller_tenant.error());
+  const std::string& tenant = caller_tenant.value();
   const std::string trace_id = handler_.trace_id_or_new(edfleet::grpc::trace_id(*context));
   if (static_cast<std::size_t>(request->events_size()) > handler_.max_batch_events()) {
     // Refuse before decoding anything.

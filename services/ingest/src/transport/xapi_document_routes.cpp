@@ -1,5 +1,7 @@
 #include "transport/xapi_document_routes.h"
 
+#include "edfleet/http/alternate_syntax.h"
+
 #include <functional>
 #include <memory>
 #include <set>
@@ -20,12 +22,7 @@ using xapi::DocumentMethod;
 
 // The query string's parameters only: httplib also adds the fields of a form-encoded body to
 // req.params, but a document sent as application/x-www-form-urlencoded is content, not parameters.
-std::multimap<std::string, std::string> query_parameters(const httplib::Request& req) {
-  std::multimap<std::string, std::string> params;
-  const auto question = req.target.find('?');
-  if (question != std::string::npos) httplib::detail::parse_query_text(req.target.substr(question + 1), params);
-  return params;
-}
+using http::query_parameters;
 
 xapi::Preconditions preconditions_of(const httplib::Request& req) {
   xapi::Preconditions p;
@@ -69,7 +66,7 @@ void guarded(httplib::Response& res, const char* what, Fn&& body) {
 void handle_document(const httplib::Request& req, httplib::Response& res, DocumentKind kind, DocumentMethod method,
                      xapi::DocumentService& documents, const XapiDocumentRouteSettings& settings,
                      core::IdGenerator& ids) {
-  auto prepared = prepare_xapi_request(req, res, settings.basic_credentials, ids);
+  auto prepared = prepare_xapi_request(req, res, settings.authentication, ids);
   if (!prepared) return;
   core::log::TraceScope trace_scope(prepared->trace_id);
   auto target = xapi::parse_document_target(kind, method, query_parameters(req), prepared->caller.tenant,
@@ -165,7 +162,12 @@ void serve_alternate(const httplib::Request& req, httplib::Response& res, const 
                     name);
     }
   }
-  const std::string method = query.find("method")->second;
+  // Read exactly as the gateway read it to decide read or write (libs/http).
+  const auto alternate = http::alternate_method(query);
+  if (alternate.kind == http::AlternateMethod::Kind::kRepeated) {
+    return refuse("The `method` parameter is given more than once; give it exactly once.", "method");
+  }
+  const std::string method = alternate.value;
   if (!req.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")) {
     return refuse("The alternate request syntax (?method=) is a form: send Content-Type "
                   "application/x-www-form-urlencoded.",
@@ -217,7 +219,7 @@ void add_xapi_document_routes(httplib::Server& server, xapi::DocumentService& do
   // GET of a resource that takes exactly one parameter: `answer` gets its checked value and the tenant.
   const auto lookup = [&ids, shared](const std::string& path, const std::string& name, auto answer) {
     return [&ids, shared, path, name, answer](const httplib::Request& req, httplib::Response& res) {
-      auto prepared = prepare_xapi_request(req, res, shared->basic_credentials, ids);
+      auto prepared = prepare_xapi_request(req, res, shared->authentication, ids);
       if (!prepared) return;
       core::log::TraceScope trace_scope(prepared->trace_id);
       auto value = single_parameter(req, name, path);

@@ -11,12 +11,13 @@
 #include "adapters/pg_xapi_catalog.h"
 #include "domain/xapi/documents.h"
 #include "edfleet/core/ids.h"
+#include "transport/xapi_http.h"
 
 namespace edfleet::ingest {
 
 struct XapiDocumentRouteSettings {
-  // As XapiRouteSettings::basic_credentials: user name -> "<tenant>:<password>".
-  std::map<std::string, std::string> basic_credentials;
+  // How callers authenticate (the gateway's signed identity, or HTTP Basic for direct use).
+  XapiAuthentication authentication;
   // The stored statements, for the Person and Activity objects; without it /xapi/agents answers the
   // Person of the agent alone and /xapi/activities the Activity with its id alone.
   PgXapiCatalog* catalog = nullptr;

@@ -1,5 +1,8 @@
 #include "transport/xapi_http.h"
 
+#include "edfleet/http/alternate_syntax.h"
+#include "edfleet/http/caller.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -83,16 +86,25 @@ core::Result<xapi::Version> request_version(const httplib::Request& req) {
   return *version;
 }
 
-core::Result<XapiCaller> authenticate(const httplib::Request& req,
-                                      const std::map<std::string, std::string>& basic_credentials) {
+core::Result<XapiCaller> authenticate(const httplib::Request& req, const XapiAuthentication& authentication) {
   const auto unauthenticated = [](std::string message) {
     return core::Error{core::ErrorCode::kUnauthenticated, std::move(message), "Authorization"};
   };
-  if (req.has_header("X-Edfleet-Tenant")) {
-    // Set by the gateway after it authenticated the caller; ingest is not reachable from outside.
-    const std::string tenant = req.get_header_value("X-Edfleet-Tenant");
-    if (!is_tenant_slug(tenant)) return unauthenticated("X-Edfleet-Tenant is not a tenant slug.");
-    return XapiCaller{tenant, req.get_header_value("X-Edfleet-Principal")};
+  const auto& basic_credentials = authentication.basic_credentials;
+  if (authentication.verifier == nullptr) {
+    if (req.has_header("X-Edfleet-Tenant") || req.has_header("X-Edfleet-Principal")) {
+      return unauthenticated("This LRS accepts no forwarded caller identity.");
+    }
+  } else {
+    // Set and signed by the gateway after it authenticated the caller; never believed unsigned,
+    // since anything that reaches this port could send the headers.
+    auto claimed = http::verified_caller(req, *authentication.verifier);
+    if (!claimed) return unauthenticated(claimed.error().message);
+    if (claimed.value()) {
+      const auto& caller = *claimed.value();
+      if (!is_tenant_slug(caller.tenant)) return unauthenticated("X-Edfleet-Tenant is not a tenant slug.");
+      return XapiCaller{caller.tenant, caller.principal};
+    }
   }
   const std::string authorization = req.get_header_value("Authorization");
   if (authorization.empty()) return unauthenticated("Credentials are required (HTTP Basic).");
@@ -115,12 +127,12 @@ core::Result<XapiCaller> authenticate(const httplib::Request& req,
 }
 
 std::optional<XapiRequestContext> prepare_xapi_request(const httplib::Request& req, httplib::Response& res,
-                                                       const std::map<std::string, std::string>& basic_credentials,
+                                                       const XapiAuthentication& authentication,
                                                        core::IdGenerator& ids) {
   const auto parent = edfleet::grpc::parse_traceparent(req.get_header_value("traceparent"));
   const std::string trace_id = parent ? parent->trace_id : ids.trace_id();
   res.set_header("X-Edfleet-Trace-Id", trace_id);
-  auto caller = authenticate(req, basic_credentials);
+  auto caller = authenticate(req, authentication);
   if (!caller) {
     res.set_header(kVersionHeader, "2.0.0");
     send_error(res, caller.error());
@@ -334,7 +346,7 @@ core::Result<httplib::Request> alternate_syntax_request(const httplib::Request& 
                                                                    "Content-Type", "Content-Length", "If-Match",
                                                                    "If-None-Match", "Accept-Language"};
   httplib::Request inner;
-  inner.method = req.get_param_value("method");
+  inner.method = http::alternate_method(req).value;  // callers refused a repeated `method`
   inner.path = req.path;
   inner.remote_addr = req.remote_addr;
   for (const auto& [name, value] : req.headers) {

@@ -16,6 +16,7 @@
 #include "edfleet/core/clock.h"
 #include "edfleet/core/ids.h"
 #include "edfleet/core/result.h"
+#include "edfleet/identity/caller_identity.h"
 
 namespace edfleet::ingest {
 
@@ -29,14 +30,20 @@ int http_status(core::ErrorCode code);
 // 401, Retry-After on 503).
 void send_error(httplib::Response& res, const core::Error& error);
 
-// Who is calling, from the gateway's headers or HTTP Basic: the tenant and principal, or an error
-// (kUnauthenticated) that says what is missing or wrong.
+// Who is calling, from the gateway's signed identity headers or HTTP Basic: the tenant and
+// principal, or an error (kUnauthenticated) that says what is missing or wrong.
 struct XapiCaller {
   std::string tenant;
   std::string principal;
 };
-core::Result<XapiCaller> authenticate(const httplib::Request& req,
-                                      const std::map<std::string, std::string>& basic_credentials);
+// How callers authenticate: the identity the gateway signs (X-Edfleet-Tenant, -Principal and
+// X-Edfleet-Identity, checked with `verifier`; never believed unsigned), or, for direct internal use,
+// HTTP Basic with `basic_credentials` (user name -> "<tenant>:<password>").
+struct XapiAuthentication {
+  std::map<std::string, std::string> basic_credentials;
+  const identity::IdentityVerifier* verifier = nullptr;  // null: no identity headers are accepted
+};
+core::Result<XapiCaller> authenticate(const httplib::Request& req, const XapiAuthentication& authentication);
 
 // The X-Experience-API-Version of the request: required, 1.0.x or 2.0.x.
 core::Result<xapi::Version> request_version(const httplib::Request& req);
@@ -52,7 +59,7 @@ struct XapiRequestContext {
 // Sets the trace id and version headers, authenticates and checks the version. On failure answers the
 // error itself and returns nullopt.
 std::optional<XapiRequestContext> prepare_xapi_request(const httplib::Request& req, httplib::Response& res,
-                                                       const std::map<std::string, std::string>& basic_credentials,
+                                                       const XapiAuthentication& authentication,
                                                        core::IdGenerator& ids);
 
 // Parses JSON text (at most 100 levels deep, every object key at most once: Data 2.2), or kInvalidArgument

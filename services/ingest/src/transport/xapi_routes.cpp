@@ -1,5 +1,7 @@
 #include "transport/xapi_routes.h"
 
+#include "edfleet/http/alternate_syntax.h"
+
 #include <algorithm>
 #include <set>
 
@@ -230,7 +232,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
   auto prepare = [shared, &ids](const httplib::Request& req,
                                 httplib::Response& res) -> std::optional<XapiRequestContext> {
     res.set_header(kConsistentHeader, xapi::format_timestamp(shared->consistent_through()));
-    return prepare_xapi_request(req, res, shared->basic_credentials, ids);
+    return prepare_xapi_request(req, res, shared->authentication, ids);
   };
 
   auto write = [prepare, &store](const httplib::Request& req, httplib::Response& res, bool is_put) {
@@ -435,19 +437,27 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
 
   server.Put("/xapi/statements", [write](const httplib::Request& req, httplib::Response& res) { write(req, res, true); });
   server.Post("/xapi/statements", [write, alternate](const httplib::Request& req, httplib::Response& res) {
-    if (req.has_param("method")) {
-      // Only `method` may be in the query string; everything else travels in the form.
-      for (const auto& [name, value] : req.params) {
-        if (name != "method" && req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) != 0) {
-          send_error(res, core::Error::invalid("With the alternate request syntax only `method` may be in the "
-                                               "query string; put \"" + name + "\" in the form.", name));
-          return;
-        }
-      }
-      alternate(req, res);
+    // `method` is read exactly as the gateway read it to decide read or write (libs/http): from the
+    // query string alone, and refused when given more than once however it is encoded.
+    const auto method = http::alternate_method(req);
+    if (method.kind == http::AlternateMethod::Kind::kAbsent) {
+      write(req, res, false);
       return;
     }
-    write(req, res, false);
+    if (method.kind == http::AlternateMethod::Kind::kRepeated) {
+      send_error(res, core::Error::invalid("The `method` parameter is given more than once; give it exactly once.",
+                                           "method"));
+      return;
+    }
+    // Only `method` may be in the query string; everything else travels in the form.
+    for (const auto& [name, value] : http::query_parameters(req)) {
+      if (name != "method") {
+        send_error(res, core::Error::invalid("With the alternate request syntax only `method` may be in the "
+                                             "query string; put \"" + name + "\" in the form.", name));
+        return;
+      }
+    }
+    alternate(req, res);
   });
   const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Allow", "GET, HEAD, PUT, POST");

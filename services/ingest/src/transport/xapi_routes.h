@@ -19,10 +19,8 @@
 namespace edfleet::ingest {
 
 struct XapiRouteSettings {
-  // HTTP Basic credentials for direct (internal) use until the gateway authenticates xAPI clients:
-  // user name -> "<tenant>:<password>". Requests forwarded by the gateway carry X-Edfleet-Tenant
-  // (and X-Edfleet-Principal) instead.
-  std::map<std::string, std::string> basic_credentials;
+  // How callers authenticate (the gateway's signed identity, or HTTP Basic for direct use).
+  XapiAuthentication authentication;
   // The Consistent-Through watermark: every statement stored before it is visible to GET. Until the
   // materialiser exists nothing is, so the default reports the epoch.
   std::function<core::Timestamp()> consistent_through;

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "edfleet/core/time_format.h"
+#include "edfleet/testing/internal_auth.h"
+#include "edfleet/grpc/metadata.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/ingest/v1/ingest.grpc.pb.h"
 #include "edfleet/kafka/message.h"
@@ -118,7 +120,7 @@ std::unique_ptr<v1::IngestService::Stub> stub_for(const testing::ServiceProcess&
                        v1::PublishResponse& response) {
   ::grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  edfleet::grpc::set_caller(context, tenant);
+  edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
   edfleet::grpc::set_traceparent(context, kTraceparent);
   v1::PublishRequest request;
   for (const auto& e : events) *request.add_events() = e;
@@ -228,8 +230,9 @@ TEST_CASE("gRPC: a mixed batch publishes exactly the valid unique events", "[int
     CHECK(records_of(tenant).size() == 3);
   }
   {
-    INFO("without tenant metadata (internal callers) the event must name its tenant");
+    INFO("an internal service (signed, no tenant): the event must name its tenant");
     ::grpc::ClientContext context;
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {"", "service:tests", ""});
     v1::PublishRequest request;
     *request.add_events() = chat(uuid(1, 20), "");
     *request.add_events() = chat(uuid(1, 21), tenant);
@@ -258,7 +261,8 @@ TEST_CASE("HTTP: POST /v1/events with a mixed array", "[integration][http]") {
   auto ingest = start_ingest();
   httplib::Client http("127.0.0.1", ingest.http_port());
   const std::string tenant = "http-tenant";
-  const httplib::Headers headers = {{"X-Edfleet-Tenant", tenant}, {"traceparent", kTraceparent}};
+  const auto headers =
+      edfleet::testing::with_identity<httplib::Headers>({tenant, "", ""}, {{"traceparent", kTraceparent}});
 
   const nlohmann::json body = nlohmann::json::array({
       // lowerCamel names, tenant left to the header
@@ -372,7 +376,7 @@ TEST_CASE("HTTP: POST /v1/events with a mixed array", "[integration][http]") {
   }
   {
     INFO("tenant header mismatch");
-    auto other = http.Post("/v1/events", {{"X-Edfleet-Tenant", "intruder"}}, body[1].dump(), "application/json");
+    auto other = http.Post("/v1/events", edfleet::testing::with_identity<httplib::Headers>({"intruder", "", ""}), body[1].dump(), "application/json");
     REQUIRE(other);
     CHECK(other->status == 200);
     CHECK(nlohmann::json::parse(other->body)["results"][0]["reason"] == "REJECT_REASON_TENANT_MISMATCH");
@@ -427,7 +431,7 @@ TEST_CASE("Kafka outage: events are unavailable, not recorded, and accepted once
 
   std::string json;
   REQUIRE(google::protobuf::util::MessageToJsonString(quiz(uuid(3, 3), tenant), &json).ok());
-  auto res = http.Post("/v1/events", {{"X-Edfleet-Tenant", tenant}}, json, "application/json");
+  auto res = http.Post("/v1/events", edfleet::testing::with_identity<httplib::Headers>({tenant, "", ""}), json, "application/json");
   REQUIRE(res);
   CHECK(res->status == 503);
   CHECK(res->get_header_value("Retry-After") == "1");

@@ -32,9 +32,10 @@ inline httplib::Client http_client(int port) {
   return c;
 }
 
-// The gateway's tenant/principal headers plus X-Experience-API-Version (none when `version` is empty).
+// The gateway's signed tenant/principal headers plus X-Experience-API-Version (none when `version`
+// is empty).
 inline httplib::Headers xapi_headers(const std::string& tenant, const std::string& version = "1.0.3") {
-  httplib::Headers h = {{"X-Edfleet-Tenant", tenant}, {"X-Edfleet-Principal", "key-1"}};
+  auto h = edfleet::testing::with_identity<httplib::Headers>({tenant, "key-1", ""});
   if (!version.empty()) h.emplace("X-Experience-API-Version", version);
   return h;
 }

@@ -464,7 +464,7 @@ TEST_CASE("GET parameter errors are 400 and name the parameter", "[xapi][integra
   bad("ascending=yes", "ascending");
   bad("format=full", "format");
   bad("more=zz", "more");
-  auto no_version = c.Get("/xapi/statements", httplib::Headers{{"X-Edfleet-Tenant", "params"}});
+  auto no_version = c.Get("/xapi/statements", edfleet::testing::with_identity<httplib::Headers>({"params", "", ""}));
   REQUIRE(no_version);
   CHECK(no_version->status == 400);
 }
@@ -498,7 +498,7 @@ TEST_CASE("1.0.3 alternate request syntax: POST ?method= with headers and conten
           "[xapi][integration]") {
   auto c = client();
   const std::string id = "6c1c2d4e-0f4b-4e2a-9c1e-0a0b0c0d0e40";
-  const httplib::Headers gateway = {{"X-Edfleet-Tenant", "alternate"}};
+  const auto gateway = edfleet::testing::with_identity<httplib::Headers>({"alternate", "", ""});
   const auto form = [](std::vector<std::pair<std::string, std::string>> fields) {
     std::string body;
     for (const auto& [name, value] : fields) {

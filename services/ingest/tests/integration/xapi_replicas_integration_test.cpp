@@ -168,7 +168,7 @@ TEST_CASE("concurrent POSTs of one event id with different content on two replic
                            .dump());
     }
     race(bodies, [&](httplib::Client& client, const std::string& body, int s) {
-      const auto r = client.Post("/v1/events", {{"X-Edfleet-Tenant", kEventsTenant}}, body, "application/json");
+      const auto r = client.Post("/v1/events", edfleet::testing::with_identity<httplib::Headers>({kEventsTenant, "", ""}), body, "application/json");
       std::lock_guard lock(mutex);
       if (!r || r->status != 200) {
         ++outcomes["http " + (r ? std::to_string(r->status) : std::string("none"))];

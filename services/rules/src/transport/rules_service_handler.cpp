@@ -73,10 +73,11 @@ RulesServiceHandler::RulesServiceHandler(RuleRepository& repository, TimeZoneChe
 
 template <typename Body>
 ::grpc::Status RulesServiceHandler::guarded(::grpc::ServerContext* context, Body&& body) {
-  const std::string tenant = grpc::metadata_value(*context, grpc::kTenantKey);
-  if (tenant.empty()) return {::grpc::StatusCode::UNAUTHENTICATED, "no caller tenant (x-edfleet-tenant)"};
+  // Verified by the server's identity interceptor; an unsigned or forged tenant never gets here.
+  const auto tenant = grpc::caller_tenant(*context);
+  if (!tenant) return grpc::to_status(tenant.error());
   try {
-    body(tenant);
+    body(tenant.value());
     return ::grpc::Status::OK;
   } catch (const Failed& f) {
     return f.status;

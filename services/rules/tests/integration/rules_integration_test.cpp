@@ -91,7 +91,7 @@ class Rules {
   ::grpc::Status call(Call method, const Request& request, Response& response, const std::string& tenant = "acme") {
     ::grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 30s);
-    if (!tenant.empty()) edfleet::grpc::set_caller(context, tenant);
+    edfleet::grpc::set_caller(context, edfleet::testing::identity_signer(), {tenant, "service:tests", ""});
     return ((*stub_).*method)(&context, request, &response);
   }
 

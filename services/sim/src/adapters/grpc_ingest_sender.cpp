@@ -23,8 +23,9 @@ bool wait_for_ingest(::grpc::Channel& channel, std::chrono::milliseconds timeout
   return channel.WaitForConnected(std::chrono::system_clock::now() + timeout);
 }
 
-GrpcIngestSender::GrpcIngestSender(std::shared_ptr<::grpc::Channel> channel, std::chrono::milliseconds timeout)
-    : stub_(ingest::v1::IngestService::NewStub(std::move(channel))), timeout_(timeout) {}
+GrpcIngestSender::GrpcIngestSender(std::shared_ptr<::grpc::Channel> channel, std::chrono::milliseconds timeout,
+                                   identity::IdentitySigner signer)
+    : stub_(ingest::v1::IngestService::NewStub(std::move(channel))), timeout_(timeout), signer_(std::move(signer)) {}
 
 SendResult to_send_result(const ingest::v1::PublishResponse& response) {
   SendResult out;
@@ -47,7 +48,8 @@ SendResult GrpcIngestSender::send(const std::vector<events::v1::Event>& events, 
   for (const auto& event : events) *request.add_events() = event;
   ::grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + timeout_);
-  if (!tenant.empty()) edfleet::grpc::set_caller(context, tenant);
+  // Without a tenant, an internal service publishing for the tenants its events name.
+  edfleet::grpc::set_caller(context, signer_, {tenant, std::string(kSimPrincipal), ""});
   ingest::v1::PublishResponse response;
   const auto status = stub_->Publish(&context, request, &response);
   if (!status.ok()) {

@@ -1,6 +1,8 @@
 // EventSender over gRPC: IngestService.Publish, one call per batch, with a deadline.
 #pragma once
 
+#include "edfleet/identity/caller_identity.h"
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -20,12 +22,16 @@ bool wait_for_ingest(::grpc::Channel& channel, std::chrono::milliseconds timeout
 
 class GrpcIngestSender final : public EventSender {
  public:
-  GrpcIngestSender(std::shared_ptr<::grpc::Channel> channel, std::chrono::milliseconds timeout);
+  // `signer` signs the simulator's caller identity (the fleet's internal_auth secret): ingest takes
+  // events only from callers it can verify.
+  GrpcIngestSender(std::shared_ptr<::grpc::Channel> channel, std::chrono::milliseconds timeout,
+                   identity::IdentitySigner signer);
   SendResult send(const std::vector<events::v1::Event>& events, const std::string& tenant) override;
 
  private:
   std::unique_ptr<ingest::v1::IngestService::Stub> stub_;
   std::chrono::milliseconds timeout_;
+  identity::IdentitySigner signer_;
 };
 
 // PublishResponse -> the simulator's per-event results (reason names without "REJECT_REASON_").

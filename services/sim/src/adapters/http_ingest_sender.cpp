@@ -20,7 +20,9 @@ std::pair<std::string, int> split_address(const std::string& address) {
 
 }  // namespace
 
-HttpIngestSender::HttpIngestSender(const std::string& address, std::chrono::milliseconds timeout) {
+HttpIngestSender::HttpIngestSender(const std::string& address, std::chrono::milliseconds timeout,
+                                   identity::IdentitySigner signer)
+    : signer_(std::move(signer)) {
   const auto [host, port] = split_address(address);
   client_ = std::make_unique<httplib::Client>(host, port);
   client_->set_keep_alive(true);
@@ -45,7 +47,11 @@ SendResult HttpIngestSender::send(const std::vector<events::v1::Event>& events, 
   }
   body += ']';
   httplib::Headers headers;
+  // Without a tenant, an internal service publishing for the tenants its events name.
+  const identity::CallerIdentity caller{tenant, std::string(kSimPrincipal), ""};
   if (!tenant.empty()) headers.emplace("X-Edfleet-Tenant", tenant);
+  headers.emplace("X-Edfleet-Principal", caller.principal);
+  headers.emplace("X-Edfleet-Identity", signer_.sign(caller));
   auto response = client_->Post("/v1/events", headers, body, "application/json");
   if (!response) return {false, "HTTP: " + httplib::to_string(response.error()), {}};
   if (response->status != 200 && response->status != 503) {

@@ -1,6 +1,8 @@
 // EventSender over HTTP: POST /v1/events with a JSON array of events (the proto3 JSON mapping), the
-// tenant in X-Edfleet-Tenant. 200 and 503 both carry per-event results (503 = some unavailable).
+// tenant in X-Edfleet-Tenant, signed in X-Edfleet-Identity. 200 and 503 both carry per-event results (503 = some unavailable).
 #pragma once
+
+#include "edfleet/identity/caller_identity.h"
 
 #include <chrono>
 #include <memory>
@@ -16,8 +18,8 @@ namespace edfleet::sim {
 
 class HttpIngestSender final : public EventSender {
  public:
-  // `address` is host:port of ingest's HTTP port.
-  HttpIngestSender(const std::string& address, std::chrono::milliseconds timeout);
+  // `address` is host:port of ingest's HTTP port; `signer` signs the caller identity (as for gRPC).
+  HttpIngestSender(const std::string& address, std::chrono::milliseconds timeout, identity::IdentitySigner signer);
   ~HttpIngestSender() override;
   SendResult send(const std::vector<events::v1::Event>& events, const std::string& tenant) override;
 
@@ -26,6 +28,7 @@ class HttpIngestSender final : public EventSender {
 
  private:
   std::unique_ptr<httplib::Client> client_;
+  identity::IdentitySigner signer_;
 };
 
 }  // namespace edfleet::sim

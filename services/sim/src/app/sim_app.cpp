@@ -13,6 +13,7 @@
 #include "domain/catalogue.h"
 #include "domain/pacing.h"
 #include "domain/stream_generator.h"
+#include "edfleet/core/clock.h"
 #include "endpoints.h"
 
 namespace edfleet::sim {
@@ -208,6 +209,14 @@ SimRun run_sim(const SimOptions& o, SimConsole console, const std::atomic<bool>&
       run.exit_code = kSimExitFailure;
     }
   } else {
+    auto secret = cli::internal_auth_secret(o.endpoints_file);
+    if (!secret.ok()) {
+      console.err << "edfleet sim: " << secret.error().message << "\n";
+      run.exit_code = kSimExitFailure;
+      return run;
+    }
+    const identity::IdentitySigner signer(std::move(secret).value(), core::SystemClock::instance(),
+                                          std::chrono::seconds(60));
     std::function<std::unique_ptr<EventSender>()> make_sender;
     std::shared_ptr<::grpc::Channel> channel;
     if (o.target == Target::kGrpc) {
@@ -219,16 +228,20 @@ SimRun run_sim(const SimOptions& o, SimConsole console, const std::atomic<bool>&
         run.exit_code = kSimExitFailure;
         return run;
       }
-      make_sender = [channel, &o] { return std::make_unique<GrpcIngestSender>(channel, o.timeout); };
+      make_sender = [channel, &o, signer] { return std::make_unique<GrpcIngestSender>(channel, o.timeout, signer); };
     } else {
       std::string source;
       report.address = http_address(o, source);
-      if (!HttpIngestSender(report.address, std::min<std::chrono::milliseconds>(o.timeout, std::chrono::seconds(5))).healthy()) {
+      if (!HttpIngestSender(report.address, std::min<std::chrono::milliseconds>(o.timeout, std::chrono::seconds(5)),
+                            signer)
+               .healthy()) {
         console.err << unreachable("HTTP", report.address, source);
         run.exit_code = kSimExitFailure;
         return run;
       }
-      make_sender = [&report, &o] { return std::make_unique<HttpIngestSender>(report.address, o.timeout); };
+      make_sender = [&report, &o, signer] {
+        return std::make_unique<HttpIngestSender>(report.address, o.timeout, signer);
+      };
     }
     RunnerConfig config;
     config.rate = o.plan.rate;

@@ -2,6 +2,8 @@
 // need not be thread-safe).
 #pragma once
 
+#include <string_view>
+
 #include <string>
 #include <vector>
 
@@ -9,6 +11,9 @@
 #include "edfleet/events/v1/event.pb.h"
 
 namespace edfleet::sim {
+
+// The principal the simulator signs its calls as (an internal service, see libs/identity).
+inline constexpr std::string_view kSimPrincipal = "service:edfleet-sim";
 
 class EventSender {
  public:

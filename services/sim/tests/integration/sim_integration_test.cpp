@@ -4,6 +4,8 @@
 // the edfleet-sim binary finds ingest through `edfleet up`'s endpoints file and prints JSON.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -58,6 +60,8 @@ SimOptions options(std::vector<std::string> args) {
 }
 
 SimRun run(const SimOptions& o) {
+  // In process, the simulator finds the fleet's internal_auth secret in the environment.
+  ::setenv("EDFLEET_INTERNAL_AUTH_SECRET", std::string(testing::kInternalAuthSecret).c_str(), 1);
   std::ostringstream out, err;
   std::atomic<bool> stop{false};
   SimRun result = run_sim(o, {out, err, false}, stop);
@@ -155,12 +159,14 @@ TEST_CASE("edfleet-sim: finds ingest in the endpoints file, prints JSON; an unre
   TempDir dir;
   cli::Endpoints endpoints;
   endpoints.services.push_back({"ingest", grpc_address(ingest), http_address(ingest), ingest.pid()});
+  endpoints.internal_auth_secret = std::string(testing::kInternalAuthSecret);  // as `edfleet up` writes it
   const auto endpoints_file = (dir.path / "endpoints.json").string();
   REQUIRE(cli::write_endpoints_file(endpoints_file, endpoints).ok());
 
   auto run_binary = [&](std::vector<std::string> args, std::string& out, std::string& err) {
     args.insert(args.begin(), testing::bin_path("edfleet-sim"));
-    core::Subprocess child(std::move(args), {{"EDFLEET_ENDPOINTS_FILE", endpoints_file}},
+    // The secret comes from the endpoints file alone (an empty variable counts as unset).
+    core::Subprocess child(std::move(args), {{"EDFLEET_ENDPOINTS_FILE", endpoints_file}, {"EDFLEET_INTERNAL_AUTH_SECRET", ""}},
                            [&](std::string_view line, bool is_stderr) { (is_stderr ? err : out).append(line).append("\n"); });
     return child.wait();
   };

@@ -6,6 +6,9 @@
 
 namespace edfleet::core {
 
+// Lower-case hex of arbitrary bytes (digests, MACs, random secrets).
+std::string to_hex(std::string_view bytes);
+
 // Lower-case hex SHA-256 digest of `data`.
 std::string sha256_hex(std::string_view data);
 

@@ -10,13 +10,20 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
 
+#include "edfleet/core/result.h"
+#include "edfleet/identity/caller_identity.h"
+
 namespace edfleet::grpc {
 
-// Internal metadata keys. Services behind the gateway trust them; the gateway strips them from
-// external requests and sets them from the authenticated API key.
-inline constexpr std::string_view kTenantKey = "x-edfleet-tenant";
-inline constexpr std::string_view kPrincipalKey = "x-edfleet-principal";
-inline constexpr std::string_view kRolesKey = "x-edfleet-roles";  // comma-separated
+// Internal metadata keys (defined in libs/identity). The gateway strips them from external requests
+// and sets them, signed, from the authenticated caller; services believe them only with a valid
+// signature (the server's identity interceptor removes them otherwise).
+inline constexpr std::string_view kTenantKey = identity::kTenantKey;
+inline constexpr std::string_view kPrincipalKey = identity::kPrincipalKey;
+inline constexpr std::string_view kRolesKey = identity::kRolesKey;  // comma-separated
+inline constexpr std::string_view kSignatureKey = identity::kSignatureKey;
+// Set by the server's identity interceptor when it removed a claimed identity: why.
+inline constexpr std::string_view kIdentityRejectedKey = "x-edfleet-identity-rejected";
 // W3C Trace Context header, "00-<trace id>-<parent span id>-<flags>".
 inline constexpr std::string_view kTraceparentKey = "traceparent";
 
@@ -42,10 +49,18 @@ std::string format_traceparent(std::string_view trace_id, std::string_view paren
 // The trace id of the caller's traceparent, or "" when absent or malformed.
 std::string trace_id(const ::grpc::ServerContextBase& context);
 
-// Adds the caller identity and trace context to an outgoing call (what the gateway and internal
-// clients do). Empty values are not sent.
-void set_caller(::grpc::ClientContext& context, std::string_view tenant, std::string_view principal = {},
-                std::string_view roles = {});
+// The caller identity the server's identity interceptor let through: nullopt when the call claims
+// none, UNAUTHENTICATED (saying why) when it claimed one that was refused.
+core::Result<std::optional<identity::CallerIdentity>> verified_caller(const ::grpc::ServerContextBase& context);
+
+// The caller's tenant, as verified by the server's identity interceptor: UNAUTHENTICATED when the
+// call claims none, or claimed one the interceptor refused (the message says why).
+core::Result<std::string> caller_tenant(const ::grpc::ServerContextBase& context);
+
+// Adds the caller identity, signed by `signer`, to an outgoing call (what the gateway and internal
+// clients do). Empty fields are not sent; an empty identity sends nothing.
+void set_caller(::grpc::ClientContext& context, const identity::IdentitySigner& signer,
+                const identity::CallerIdentity& caller);
 void set_traceparent(::grpc::ClientContext& context, std::string_view traceparent);
 
 }  // namespace edfleet::grpc

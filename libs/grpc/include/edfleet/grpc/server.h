@@ -10,11 +10,16 @@
 #include <grpcpp/server.h>
 #include <prometheus/registry.h>
 
+#include "edfleet/identity/caller_identity.h"
+
 namespace edfleet::grpc {
 
 struct ServerOptions {
   // Largest request and response accepted; ingest batches are the biggest messages in the fleet.
   int max_message_bytes = 16 * 1024 * 1024;
+  // Verifies the caller identity metadata (x-edfleet-tenant/-principal/-roles) of every call before
+  // any handler runs; must outlive the server. Null: no call may claim an identity.
+  const identity::IdentityVerifier* identity_verifier = nullptr;
 };
 
 // A gRPC server with what every service needs and none should hand-roll:
@@ -28,6 +33,9 @@ struct ServerOptions {
 //    `traceparent` header), tenant (from x-edfleet-tenant), error (the status message when not OK).
 //    Health and reflection calls log at debug level so probes do not flood the logs.
 //  - a maximum message size, and no SO_REUSEPORT (two processes must not silently share a port).
+//  - caller identity checked for every call (identity_interceptor.h): metadata that claims a tenant,
+//    principal or roles without a valid x-edfleet-identity signature is removed before the handler
+//    runs, so handlers see no identity and refuse (caller_tenant() says why).
 // Lifecycle: add_service()* -> start() -> set_serving() -> shutdown(). Not copyable.
 class Server {
  public:

@@ -6,8 +6,9 @@
 #include <string>
 #include <thread>
 
-#include <httplib.h>
 #include <prometheus/registry.h>
+
+#include "edfleet/http/hardened_server.h"
 
 namespace edfleet::metrics {
 
@@ -19,6 +20,9 @@ inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4
 // readiness is gRPC health). Services add their own handlers through routes() before start().
 // start() binds `host:port` (port 0 picks a free port) and serves on a background thread pool until
 // stop(); both are safe to call once each, and stop() is also called by the destructor.
+// The server is an http::HardenedServer: its listener limits apply to every request before any
+// route runs, and what they refused is counted in /metrics (edfleet_http_refusals_total{reason}).
+// A null registry serves no /metrics (a public listener whose metrics live elsewhere).
 class HttpServer {
  public:
   HttpServer(std::string host, int port, std::shared_ptr<prometheus::Registry> registry);
@@ -27,7 +31,7 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // The underlying server, for adding routes. Add them before start().
-  httplib::Server& routes() { return server_; }
+  http::HardenedServer& routes() { return server_; }
 
   // Binds and starts serving; returns the bound port. Throws std::runtime_error when the address
   // cannot be bound (port in use, bad host) or when called twice.
@@ -49,7 +53,7 @@ class HttpServer {
   std::string host_;
   int port_;
   std::shared_ptr<prometheus::Registry> registry_;
-  httplib::Server server_;
+  http::HardenedServer server_;
   std::thread thread_;
   std::mutex mutex_;
   int bound_port_ = 0;

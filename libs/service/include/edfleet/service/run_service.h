@@ -17,8 +17,10 @@ namespace edfleet::service {
 // configuration error (with a message naming the key on stderr), 1 if wiring throws or the service
 // fails (see ServiceHost::run). `name` is the short service name ("rules"); the binary is
 // edfleet-<name>.
+// `defaults` are the common keys' defaults for this service (the gateway's differ: it has an admin
+// port, because its HTTP port is public).
 int run_service(int argc, char** argv, std::string name, std::function<void(core::ConfigSpec&)> bind_keys,
-                std::function<void(ServiceHost&)> wire);
+                std::function<void(ServiceHost&)> wire, CommonConfig defaults = {});
 
 // The parsed command line, exposed for tests.
 struct CommandLine {

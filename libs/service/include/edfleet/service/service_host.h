@@ -26,7 +26,7 @@ namespace edfleet::service {
 //   1. blocks SIGTERM/SIGINT in the calling thread (threads started later inherit the mask),
 //   2. starts gRPC and HTTP, then the background loops, each on its own thread,
 //   3. reports SERVING on grpc.health.v1 and writes the ready file (JSON {"service","grpc_port",
-//      "http_port","pid"}, atomically via tmp + rename),
+//      "http_port","pid"} and "admin_port" when there is one, atomically via tmp + rename),
 //   4. waits (sigwait) for SIGTERM/SIGINT or request_stop(), then shuts down in this order: health
 //      NOT_SERVING; gRPC stops accepting and drains in-flight calls for up to shutdown_grace; every
 //      background loop's stop function, then their threads are joined; on_shutdown steps in reverse
@@ -46,7 +46,15 @@ class ServiceHost {
   std::shared_ptr<prometheus::Registry> registry() { return registry_; }
 
   // The HTTP server's routes; add handlers before run().
-  httplib::Server& http() { return http_.routes(); }
+  http::HardenedServer& http() { return http_.routes(); }
+  // The admin listener's routes (/metrics, /healthz live there): the HTTP server itself when the
+  // service has no admin port. Operator routes (readiness with details...) go here.
+  http::HardenedServer& admin_http() { return admin_http_ ? admin_http_->routes() : http_.routes(); }
+
+  // Signs the caller identity this service passes on (internal_auth.secret), and verifies the ones
+  // it receives (the gRPC server does so for every call; HTTP routes ask the verifier).
+  const identity::IdentitySigner& identity_signer() const { return signer_; }
+  const identity::IdentityVerifier& identity_verifier() const { return verifier_; }
 
   // Serves `service` (which must outlive run()). `health_name` (the service's full name) also
   // reports it by name on grpc.health.v1; empty = overall health only.
@@ -80,6 +88,7 @@ class ServiceHost {
   // Bound ports, known once run() has started the servers (0 before).
   int grpc_port() const { return grpc_port_.load(); }
   int http_port() const { return http_port_.load(); }
+  int admin_port() const { return admin_port_.load(); }  // 0 without an admin listener
 
  private:
   struct Background {
@@ -95,8 +104,11 @@ class ServiceHost {
   std::string name_;
   CommonConfig config_;
   std::shared_ptr<prometheus::Registry> registry_;
+  identity::IdentitySigner signer_;
+  identity::IdentityVerifier verifier_;
   grpc::Server grpc_;
   metrics::HttpServer http_;
+  std::unique_ptr<metrics::HttpServer> admin_http_;
   std::vector<Background> backgrounds_;
   std::vector<std::thread> background_threads_;
   std::vector<std::function<void()>> shutdown_steps_;
@@ -104,6 +116,7 @@ class ServiceHost {
 
   std::atomic<int> grpc_port_{0};
   std::atomic<int> http_port_{0};
+  std::atomic<int> admin_port_{0};
   std::atomic<bool> failed_{false};
 
   std::mutex mutex_;  // guards the stop bookkeeping below

@@ -29,6 +29,7 @@
 #include "edfleet/kafka/embedded_broker.h"
 #include "edfleet/kafka/message.h"
 #include "edfleet/pg/embedded_postgres.h"
+#include "edfleet/testing/internal_auth.h"
 #include "edfleet/testing/metrics.h"
 #include "edfleet/testing/wait.h"
 
@@ -73,6 +74,8 @@ class ServiceProcess {
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
+  // Where /metrics is: the admin port when the service has one (the gateway), else http_port().
+  int metrics_port() const { return ready_.value("admin_port", http_port_); }
   int pid() const;
   const nlohmann::json& ready_info() const { return ready_; }   // the whole ready file
 
