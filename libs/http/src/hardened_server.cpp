@@ -125,7 +125,7 @@ class GuardedStream final : public httplib::Stream {
         // httplib answers 413 and would read the whole body to skip it: let it read nothing.
         budget_ = 0;
         refuse_body_ = true;
-        counters_.bodies_too_large++;
+        counters_.count(Refusal::kBodyTooLarge);
       } else {
         budget_ = static_cast<std::size_t>(length);
       }
@@ -144,8 +144,10 @@ class GuardedStream final : public httplib::Stream {
     return wait_ready(sock_, POLLIN, read_until(), [this] { return stopping(); });
   }
 
+  // Writes finish even while the server stops (a response in progress, e.g. the last frames of a
+  // stream being ended, must reach its client); the write timeout bounds them.
   bool is_writable() const override {
-    return !answered_ && wait_ready(sock_, POLLOUT, SteadyClock::now() + write_timeout_, [this] { return stopping(); });
+    return !answered_ && wait_ready(sock_, POLLOUT, SteadyClock::now() + write_timeout_, [] { return false; });
   }
 
   ssize_t read(char* ptr, std::size_t size) override {
@@ -173,7 +175,7 @@ class GuardedStream final : public httplib::Stream {
     if (answered_) return -1;  // this stream already answered the request itself
     std::size_t written = 0;
     while (written < size) {
-      if (!wait_ready(sock_, POLLOUT, SteadyClock::now() + write_timeout_, [this] { return stopping(); })) return -1;
+      if (!wait_ready(sock_, POLLOUT, SteadyClock::now() + write_timeout_, [] { return false; })) return -1;
       const ssize_t sent = ::send(sock_, ptr + written, size - written, MSG_NOSIGNAL);
       if (sent < 0 && errno == EINTR) continue;
       if (sent <= 0) return -1;
@@ -208,14 +210,14 @@ class GuardedStream final : public httplib::Stream {
   ssize_t refuse_read() {
     spoiled_ = true;
     if (phase_ == Phase::kHeaders) {
-      counters_.headers_too_large++;
+      counters_.count(Refusal::kHeadersTooLarge);
       answer(direct_answer(431, "Request Header Fields Too Large",
                            "the request line and headers exceed " + std::to_string(limits_.max_header_bytes) +
                                " bytes"));
       return -1;
     }
     if (chunked_) {
-      counters_.bodies_too_large++;
+      counters_.count(Refusal::kBodyTooLarge);
       answer(direct_answer(413, "Payload Too Large",
                            "the chunked body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"));
       return -1;
@@ -228,7 +230,7 @@ class GuardedStream final : public httplib::Stream {
   ssize_t timed_out() {
     spoiled_ = true;
     if (!stopping() && SteadyClock::now() >= deadline_) {
-      counters_.requests_timed_out++;
+      counters_.count(Refusal::kTimeout);
       answer(direct_answer(408, "Request Timeout",
                            phase_ == Phase::kHeaders ? "the request headers did not arrive in time"
                                                      : "the request body did not arrive in time"));
@@ -269,6 +271,28 @@ void refuse(httplib::Response& res, int status, const std::string& message) {
 
 }  // namespace
 
+std::string_view refusal_name(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kConnectionsPerAddress: return "connections_per_address";
+    case Refusal::kTimeout: return "timeout";
+    case Refusal::kHeadersTooLarge: return "headers_too_large";
+    case Refusal::kBodyTooLarge: return "body_too_large";
+    case Refusal::kMalformed: return "malformed";
+  }
+  return "unknown";
+}
+
+void ListenerCounters::count(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kConnectionsPerAddress: connections_refused++; break;
+    case Refusal::kTimeout: requests_timed_out++; break;
+    case Refusal::kHeadersTooLarge: headers_too_large++; break;
+    case Refusal::kBodyTooLarge: bodies_too_large++; break;
+    case Refusal::kMalformed: malformed_requests++; break;
+  }
+  if (observer) observer(refusal);
+}
+
 HardenedServer::HardenedServer(ListenerLimits limits) {
   set_limits(limits);
   set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return admit(req, res); });
@@ -296,13 +320,13 @@ httplib::Server::HandlerResponse HardenedServer::admit(const httplib::Request& r
   // httplib adds REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR and LOCAL_PORT to the headers it read.
   constexpr std::size_t kHeadersHttplibAdds = 4;
   if (req.headers.size() > limits_.max_header_count + kHeadersHttplibAdds) {
-    counters_.headers_too_large++;
+    counters_.count(Refusal::kHeadersTooLarge);
     refuse(res, 431, "more than " + std::to_string(limits_.max_header_count) + " request headers");
     return HandlerResponse::Handled;
   }
   for (const auto& [name, value] : req.headers) {
     if (!is_header_name(name) || !is_safe_header_value(value)) {
-      counters_.malformed_requests++;
+      counters_.count(Refusal::kMalformed);
       // The name is safe to echo only when it is a token; the value never is.
       refuse(res, 400,
              is_header_name(name) ? "header " + name + " has a character outside visible ASCII (after "
@@ -313,18 +337,18 @@ httplib::Server::HandlerResponse HardenedServer::admit(const httplib::Request& r
   }
   if (req.has_header("Transfer-Encoding")) {
     if (req.has_header("Content-Length")) {
-      counters_.malformed_requests++;
+      counters_.count(Refusal::kMalformed);
       refuse(res, 400, "Transfer-Encoding together with Content-Length is refused (RFC 9112 section 6.1)");
       return HandlerResponse::Handled;
     }
     if (req.get_header_value_count("Transfer-Encoding") != 1 || req.get_header_value("Transfer-Encoding") != "chunked") {
-      counters_.malformed_requests++;
+      counters_.count(Refusal::kMalformed);
       refuse(res, 501, "only Transfer-Encoding: chunked is understood");
       return HandlerResponse::Handled;
     }
   }
   if (req.get_header_value_count("Content-Length") > 1) {
-    counters_.malformed_requests++;
+    counters_.count(Refusal::kMalformed);
     refuse(res, 400, "Content-Length is given more than once");
     return HandlerResponse::Handled;
   }
@@ -358,7 +382,7 @@ bool HardenedServer::process_and_close_socket(socket_t sock) {
   }
   bool served = false;
   if (!admitted) {
-    counters_.connections_refused++;
+    counters_.count(Refusal::kConnectionsPerAddress);
     send_all(sock, direct_answer(503, "Service Unavailable",
                                  "too many connections from this address (limit " +
                                      std::to_string(limits_.max_connections_per_address) + ")",

@@ -3,12 +3,6 @@
 // from one address. Each attack must fail and the server must keep serving everyone else.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -16,6 +10,7 @@
 #include <vector>
 
 #include "edfleet/http/hardened_server.h"
+#include "edfleet/testing/raw_http.h"
 #include "edfleet/testing/wait.h"
 
 using edfleet::http::HardenedServer;
@@ -24,74 +19,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A raw TCP client. `from` picks the local address (any of 127.0.0.0/8), so one test can be two
-// different client addresses.
-class RawClient {
- public:
-  RawClient(int port, const char* from = "127.0.0.1") {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    ::inet_pton(AF_INET, from, &local.sin_addr);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
-    sockaddr_in server{};
-    server.sin_family = AF_INET;
-    server.sin_port = htons(static_cast<uint16_t>(port));
-    ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
-    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0);
-  }
-  ~RawClient() { ::close(fd_); }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-
-  // False once the server has closed (or reset) the connection.
-  bool send(const std::string& bytes) {
-    std::size_t sent = 0;
-    while (sent < bytes.size()) {
-      const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-
-  // Everything the server sends until it closes the connection or `limit` passes.
-  std::string read_until_closed(std::chrono::milliseconds limit = 15s) {
-    return read(limit, [](const std::string&) { return false; });
-  }
-
-  // One response (headers and a Content-Length body) on a connection that stays open.
-  std::string read_response(std::chrono::milliseconds limit = 15s) {
-    return read(limit, [](const std::string& received) {
-      const auto end = received.find("\r\n\r\n");
-      if (end == std::string::npos) return false;
-      const auto length_at = received.find("Content-Length: ");
-      const std::size_t length = length_at == std::string::npos ? 0 : std::stoul(received.substr(length_at + 16));
-      return received.size() >= end + 4 + length;
-    });
-  }
-
- private:
-  // Reads until `complete` says so, the server closes, or `limit` passes.
-  template <typename Complete>
-  std::string read(std::chrono::milliseconds limit, Complete&& complete) {
-    std::string received;
-    const auto until = std::chrono::steady_clock::now() + limit;
-    char buffer[4096];
-    while (!complete(received) && std::chrono::steady_clock::now() < until) {
-      pollfd watch{fd_, POLLIN, 0};
-      if (::poll(&watch, 1, 100) <= 0) continue;
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) break;
-      received.append(buffer, static_cast<std::size_t>(n));
-    }
-    return received;
-  }
-
-  int fd_ = -1;
-};
-
-std::string status_line(const std::string& response) { return response.substr(0, response.find("\r\n")); }
+using edfleet::testing::RawHttpClient;
+using edfleet::testing::status_line;
 
 // A HardenedServer on a free loopback port with an echo route, stopped by the destructor.
 class Listener {
@@ -137,7 +66,7 @@ ListenerLimits small_limits() {
 
 TEST_CASE("listener: a well-formed request is served, keep-alive works", "[http]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   for (int i = 0; i < 3; ++i) {
     REQUIRE(client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
     auto response = client.read_response();
@@ -148,7 +77,7 @@ TEST_CASE("listener: a well-formed request is served, keep-alive works", "[http]
 
 TEST_CASE("listener: a percent-encoded CR LF in a header value is refused before routing", "[http][security]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   // httplib decodes %0D%0A in header values: forwarded, this would add a header of the client's.
   REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
                       "Accept: application/json%0D%0AX-Edfleet-Tenant:%20beta\r\n\r\n{}"));
@@ -162,7 +91,7 @@ TEST_CASE("listener: a percent-encoded CR LF in a header value is refused before
 TEST_CASE("listener: other encoded control bytes are refused too", "[http][security]") {
   Listener listener(small_limits());
   for (const char* value : {"a%0Ab", "a%00b", "a%7Fb", "a%C3%A9"}) {
-    RawClient client(listener.port());
+    RawHttpClient client(listener.port());
     REQUIRE(client.send(std::string("GET /hello HTTP/1.1\r\nHost: x\r\nX-Thing: ") + value + "\r\n\r\n"));
     CHECK(status_line(client.read_response()) == "HTTP/1.1 400 Bad Request");
   }
@@ -170,7 +99,7 @@ TEST_CASE("listener: other encoded control bytes are refused too", "[http][secur
 
 TEST_CASE("listener: headers over the byte limit are 431 and the connection closes", "[http][security]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 10; ++i) request += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'a') + "\r\n";
   request += "\r\n";
@@ -182,7 +111,7 @@ TEST_CASE("listener: headers over the byte limit are 431 and the connection clos
 
 TEST_CASE("listener: too many header lines are 431", "[http][security]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 40; ++i) request += "X-" + std::to_string(i) + ": 1\r\n";
   REQUIRE(client.send(request + "\r\n"));
@@ -191,7 +120,7 @@ TEST_CASE("listener: too many header lines are 431", "[http][security]") {
 
 TEST_CASE("listener: headers sent slowly hit the header deadline (408), whatever the read timeout", "[http][security]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   // One header line, then nothing: each recv() would wait the 5 s read timeout; the deadline is 400 ms.
   REQUIRE(client.send("GET /hello HTTP/1.1\r\nHost: x\r\n"));
   const auto started = std::chrono::steady_clock::now();
@@ -204,7 +133,7 @@ TEST_CASE("listener: headers sent slowly hit the header deadline (408), whatever
 
 TEST_CASE("listener: a Content-Length over the body limit is 413 without reading the body", "[http][security]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   // Announces a petabyte, sends none of it: httplib alone would read (skip) all of it first.
   REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000000\r\n\r\n"));
   const auto response = client.read_until_closed();
@@ -214,7 +143,7 @@ TEST_CASE("listener: a Content-Length over the body limit is 413 without reading
 
 TEST_CASE("listener: a chunked body is cut off at the limit with 413", "[http][security]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
   // Up to 1 MiB in 1 KiB chunks; the server must refuse after about 1 KiB, long before the end.
   const std::string chunk = "400\r\n" + std::string(1024, 'z') + "\r\n";
@@ -228,7 +157,7 @@ TEST_CASE("listener: a chunked body is cut off at the limit with 413", "[http][s
 
 TEST_CASE("listener: a small chunked body is accepted", "[http]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
   const auto response = client.read_response();
   CHECK(status_line(response) == "HTTP/1.1 200 OK");
@@ -237,7 +166,7 @@ TEST_CASE("listener: a small chunked body is accepted", "[http]") {
 
 TEST_CASE("listener: a body without Content-Length or Transfer-Encoding is empty, not read until close", "[http][security]") {
   Listener listener(small_limits());
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   // RFC 9112 6.3: no framing, no body. The connection stays open and the answer comes at once.
   REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\n\r\n"));
   const auto response = client.read_response(3s);
@@ -248,18 +177,18 @@ TEST_CASE("listener: a body without Content-Length or Transfer-Encoding is empty
 TEST_CASE("listener: smuggling shapes of Transfer-Encoding are refused", "[http][security]") {
   Listener listener(small_limits());
   {
-    RawClient client(listener.port());
+    RawHttpClient client(listener.port());
     REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
                         "0\r\n\r\n"));
     CHECK(status_line(client.read_response()) == "HTTP/1.1 400 Bad Request");
   }
   {
-    RawClient client(listener.port());
+    RawHttpClient client(listener.port());
     REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"));
     CHECK(status_line(client.read_response()) == "HTTP/1.1 501 Not Implemented");
   }
   {
-    RawClient client(listener.port());
+    RawHttpClient client(listener.port());
     REQUIRE(client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}"));
     CHECK(status_line(client.read_response()) == "HTTP/1.1 400 Bad Request");
   }
@@ -270,8 +199,8 @@ TEST_CASE("listener: one address cannot hold every worker; others are still serv
   limits.header_timeout = 20s;  // the attacker's idle sockets stay for the whole test
   Listener listener(limits, /*threads=*/8);
   // The attacker (127.0.0.2) opens far more idle connections than there are worker threads.
-  std::vector<std::unique_ptr<RawClient>> idle;
-  for (int i = 0; i < 40; ++i) idle.push_back(std::make_unique<RawClient>(listener.port(), "127.0.0.2"));
+  std::vector<std::unique_ptr<RawHttpClient>> idle;
+  for (int i = 0; i < 40; ++i) idle.push_back(std::make_unique<RawHttpClient>(listener.port(), "127.0.0.2"));
   REQUIRE(edfleet::testing::wait_until([&] { return listener.server().connections_from("127.0.0.2") == 4; }));
   REQUIRE(edfleet::testing::wait_until(
       [&] { return listener.server().counters().connections_refused.load() == 36; }));
@@ -279,7 +208,7 @@ TEST_CASE("listener: one address cannot hold every worker; others are still serv
   const auto refused = idle.back()->read_until_closed(5s);
   CHECK((refused.empty() || status_line(refused) == "HTTP/1.1 503 Service Unavailable"));
   // Another client is served while the attacker still holds its four.
-  RawClient client(listener.port(), "127.0.0.1");
+  RawHttpClient client(listener.port(), "127.0.0.1");
   REQUIRE(client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
   CHECK(status_line(client.read_response(10s)) == "HTTP/1.1 200 OK");
   CHECK(listener.server().connections_from("127.0.0.2") == 4);
@@ -296,7 +225,7 @@ TEST_CASE("listener: admission checks run after the built-in ones, in order", "[
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  RawClient client(listener.port());
+  RawHttpClient client(listener.port());
   REQUIRE(client.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Refuse: 1\r\n\r\n"));
   CHECK(status_line(client.read_response()) == "HTTP/1.1 429 Too Many Requests");
   REQUIRE(client.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Bad: a%0Ab\r\n\r\n"));

@@ -1,6 +1,7 @@
 #include "edfleet/metrics/http_server.h"
 
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <exception>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 
+#include <prometheus/counter.h>
 #include <prometheus/text_serializer.h>
 
 #include "edfleet/core/log.h"
@@ -21,34 +23,27 @@ std::string render(const prometheus::Registry& registry) {
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 
-namespace {
 
-// The listener's refusal counters, in the same text format, after the registry's families.
-std::string render_refusals(const http::ListenerCounters& counters) {
-  std::string text =
-      "# HELP edfleet_http_refusals_total Requests and connections the HTTP listener refused before routing.\n"
-      "# TYPE edfleet_http_refusals_total counter\n";
-  const std::pair<const char*, std::uint64_t> rows[] = {
-      {"connections_per_address", counters.connections_refused.load()},
-      {"timeout", counters.requests_timed_out.load()},
-      {"headers_too_large", counters.headers_too_large.load()},
-      {"body_too_large", counters.bodies_too_large.load()},
-      {"malformed", counters.malformed_requests.load()}};
-  for (const auto& [reason, value] : rows) {
-    text += "edfleet_http_refusals_total{reason=\"" + std::string(reason) + "\"} " + std::to_string(value) + "\n";
-  }
-  return text;
-}
-
-}  // namespace
-
-HttpServer::HttpServer(std::string host, int port, std::shared_ptr<prometheus::Registry> registry)
+HttpServer::HttpServer(std::string host, int port, std::shared_ptr<prometheus::Registry> registry, bool serve_metrics,
+                       const std::string& listener)
     : host_(std::move(host)), port_(port), registry_(std::move(registry)) {
-  if (registry_) {
+  if (!registry_) throw std::invalid_argument("metrics::HttpServer needs a registry");
+  if (serve_metrics) {
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(render(*registry_) + render_refusals(server_.counters()), kPrometheusContentType);
+      res.set_content(render(*registry_), kPrometheusContentType);
     });
   }
+  auto& refusals = prometheus::BuildCounter()
+                       .Name("edfleet_http_refusals_total")
+                       .Help("Connections and requests an HTTP listener refused before routing (limits, bad framing, "
+                             "unsafe header values).")
+                       .Register(*registry_);
+  std::map<http::Refusal, prometheus::Counter*> by_reason;
+  for (auto reason : {http::Refusal::kConnectionsPerAddress, http::Refusal::kTimeout, http::Refusal::kHeadersTooLarge,
+                      http::Refusal::kBodyTooLarge, http::Refusal::kMalformed}) {
+    by_reason[reason] = &refusals.Add({{"listener", listener}, {"reason", std::string(http::refusal_name(reason))}});
+  }
+  server_.on_refusal([by_reason](http::Refusal reason) { by_reason.at(reason)->Increment(); });
   server_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok", "text/plain; charset=utf-8");
   });

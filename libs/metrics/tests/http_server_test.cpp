@@ -109,3 +109,28 @@ TEST_CASE("HttpServer queues bursts of connections: the kernel reports the raise
   CHECK(server.listen_backlog() > 5);
   server.stop();
 }
+
+TEST_CASE("HttpServer counts what its listener refused, by listener; a public one serves no /metrics") {
+  auto registry = std::make_shared<prometheus::Registry>();
+  HttpServer public_server("127.0.0.1", 0, registry, /*serve_metrics=*/false, "http");
+  HttpServer admin_server("127.0.0.1", 0, registry, /*serve_metrics=*/true, "admin");
+  const int public_port = public_server.start();
+  const int admin_port = admin_server.start();
+
+  httplib::Client outside("127.0.0.1", public_port);
+  auto hidden = outside.Get("/metrics");
+  REQUIRE(hidden);
+  CHECK(hidden->status == 404);
+  // httplib's client sends the value as written; the listener decodes it to a CR LF and refuses.
+  auto injected = outside.Get("/healthz", {{"Accept", "a%0D%0AX-Injected:%201"}});
+  REQUIRE(injected);
+  CHECK(injected->status == 400);
+
+  httplib::Client inside("127.0.0.1", admin_port);
+  auto metrics = inside.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("edfleet_http_refusals_total{listener=\"http\",reason=\"malformed\"} 1") != std::string::npos);
+  CHECK(metrics->body.find("edfleet_http_refusals_total{listener=\"admin\",reason=\"malformed\"} 0") != std::string::npos);
+  admin_server.stop();
+  public_server.stop();
+}

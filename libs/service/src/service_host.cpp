@@ -69,12 +69,12 @@ ServiceHost::ServiceHost(std::string name, CommonConfig config)
           core::SystemClock::instance(), config_.internal_auth.ttl),
       grpc_(registry_, grpc::ServerOptions{.identity_verifier = &verifier_}),
       // With an admin port, /metrics lives there and the HTTP port may face the public.
-      http_(config_.http_host.empty() ? config_.host : config_.http_host, config_.http_port,
-            config_.admin_port >= 0 ? nullptr : registry_) {
+      http_(config_.http_host.empty() ? config_.host : config_.http_host, config_.http_port, registry_,
+            /*serve_metrics=*/config_.admin_port < 0, "http") {
   http_.routes().set_limits(config_.listener_limits());
   if (config_.admin_port >= 0) {
     admin_http_ = std::make_unique<metrics::HttpServer>(config_.admin_host.empty() ? config_.host : config_.admin_host,
-                                                        config_.admin_port, registry_);
+                                                        config_.admin_port, registry_, true, "admin");
     admin_http_->routes().set_limits(config_.listener_limits());
   }
   // Before any thread exists that could otherwise take the signal.

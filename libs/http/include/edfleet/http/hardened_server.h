@@ -24,6 +24,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <string_view>
 #include <map>
 #include <mutex>
 #include <string>
@@ -43,13 +45,28 @@ struct ListenerLimits {
   std::size_t max_connections_per_address = 64;  // 0 = no limit
 };
 
-// Counts of what the guards refused, for a service's metrics.
+// Why a listener refused a connection or request before routing.
+enum class Refusal {
+  kConnectionsPerAddress,  // over max_connections_per_address (503)
+  kTimeout,                // 408
+  kHeadersTooLarge,        // 431
+  kBodyTooLarge,           // 413, or a chunked body cut off
+  kMalformed,              // 400/501 from the pre-routing checks
+};
+// "connections_per_address", "timeout", "headers_too_large", "body_too_large", "malformed".
+std::string_view refusal_name(Refusal refusal);
+
+// Counts of what the guards refused; `observer` (set before listening) also hears of each one, so a
+// service can export them as metrics.
 struct ListenerCounters {
-  std::atomic<std::uint64_t> connections_refused{0};  // over max_connections_per_address
-  std::atomic<std::uint64_t> requests_timed_out{0};   // 408
-  std::atomic<std::uint64_t> headers_too_large{0};    // 431
-  std::atomic<std::uint64_t> bodies_too_large{0};     // 413, or a chunked body cut off
-  std::atomic<std::uint64_t> malformed_requests{0};   // 400/501 from the pre-routing checks
+  std::atomic<std::uint64_t> connections_refused{0};
+  std::atomic<std::uint64_t> requests_timed_out{0};
+  std::atomic<std::uint64_t> headers_too_large{0};
+  std::atomic<std::uint64_t> bodies_too_large{0};
+  std::atomic<std::uint64_t> malformed_requests{0};
+  std::function<void(Refusal)> observer;
+
+  void count(Refusal refusal);
 };
 
 class HardenedServer : public httplib::Server {
@@ -62,6 +79,8 @@ class HardenedServer : public httplib::Server {
   // The body limit alone (max_body_bytes). Hides httplib's setter so that both stay one value.
   void set_payload_max_length(std::size_t length);
   const ListenerCounters& counters() const { return counters_; }
+  // Called for every refusal (from worker threads); set before the server listens.
+  void on_refusal(std::function<void(Refusal)> observer) { counters_.observer = std::move(observer); }
 
   // A check run before routing, after the built-in ones, in the order added; a check that answers
   // (returns Handled) ends the request there. Add them before the server listens.

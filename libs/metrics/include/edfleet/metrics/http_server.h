@@ -21,11 +21,14 @@ inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4
 // start() binds `host:port` (port 0 picks a free port) and serves on a background thread pool until
 // stop(); both are safe to call once each, and stop() is also called by the destructor.
 // The server is an http::HardenedServer: its listener limits apply to every request before any
-// route runs, and what they refused is counted in /metrics (edfleet_http_refusals_total{reason}).
-// A null registry serves no /metrics (a public listener whose metrics live elsewhere).
+// route runs, and what they refused is counted in the registry as
+// edfleet_http_refusals_total{listener,reason}. With serve_metrics false it serves no /metrics (a
+// public listener whose metrics another listener serves).
 class HttpServer {
  public:
-  HttpServer(std::string host, int port, std::shared_ptr<prometheus::Registry> registry);
+  // `listener` labels the refusal counts ("http", "admin").
+  HttpServer(std::string host, int port, std::shared_ptr<prometheus::Registry> registry, bool serve_metrics = true,
+             const std::string& listener = "http");
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
