@@ -62,10 +62,11 @@ struct Captured {
 };
 
 // Runs `edfleet <args>` to completion; returns (status, output).
-std::pair<int, std::string> run_edfleet(std::vector<std::string> args) {
+std::pair<int, std::string> run_edfleet(std::vector<std::string> args, const std::string& working_dir = {}) {
   auto captured = std::make_shared<Captured>();
   args.insert(args.begin(), testing::bin_path("edfleet"));
-  core::Subprocess process(std::move(args), {}, [captured](std::string_view line, bool) { captured->add(line); });
+  core::Subprocess process(core::Subprocess::Options{
+      std::move(args), {}, working_dir, [captured](std::string_view line, bool) { captured->add(line); }, 0});
   auto status = process.wait_for(std::chrono::seconds(60));
   if (!status) {
     process.signal(SIGKILL);
@@ -101,9 +102,14 @@ TEST_CASE("`edfleet up --ephemeral-ports` starts a working fleet and stops it cl
   const std::string data_dir = (dir.path / "data").string();
   const std::string endpoints_file = data_dir + "/endpoints.json";
   auto output = std::make_shared<Captured>();
-  core::Subprocess up({testing::bin_path("edfleet"), "up", "--ephemeral-ports", "--data-dir", data_dir, "--color",
-                       "never", "--stop-timeout", "10"},
-                      {}, [output](std::string_view line, bool) { output->add(line); });
+  // Started in the temporary directory, so that its ./.edfleet/endpoints.json lands there.
+  core::Subprocess up(core::Subprocess::Options{
+      {testing::bin_path("edfleet"), "up", "--ephemeral-ports", "--data-dir", data_dir, "--color", "never",
+       "--stop-timeout", "10"},
+      {},
+      dir.path.string(),
+      [output](std::string_view line, bool) { output->add(line); },
+      0});
   StopOnExit stop_on_exit{up};
 
   const bool ready = testing::wait_until([&] { return fs::exists(endpoints_file) || !up.running(); },
@@ -183,6 +189,12 @@ TEST_CASE("`edfleet up --ephemeral-ports` starts a working fleet and stops it cl
   CHECK(learner_status == 0);
   CHECK_THAT(learner_output, Catch::Contains("quiz submissions             3"));
   CHECK_THAT(learner_output, Catch::Contains("quiz average                 40.0%"));
+  // Without --endpoints or --data-dir, from the directory `up` ran in: the fleet is found all the same.
+  auto [found_status, found_output] =
+      run_edfleet({"query", "learner", "learner-1", "--tenant", "smoke"}, dir.path.string());
+  INFO("edfleet query learner without flags:\n" << found_output);
+  CHECK(found_status == 0);
+  CHECK_THAT(found_output, Catch::Contains("quiz submissions             3"));
 
   // `edfleet keys create` finds the gateway's database in the endpoints file; the key authenticates
   // POST /v1/events through the gateway (forwarded to ingest), and nothing else does.
@@ -289,6 +301,7 @@ TEST_CASE("`edfleet up --ephemeral-ports` starts a working fleet and stops it cl
   REQUIRE(status.has_value());
   CHECK(*status == 0);
   CHECK_FALSE(fs::exists(endpoints_file));
+  CHECK_FALSE(fs::exists(dir.path / ".edfleet" / "endpoints.json"));  // the copy for flag-less commands too
   for (int pid : pids) CHECK_FALSE(process_alive(pid));
   const std::string text = output->get();
   const auto gateway_stop = text.find("stopping gateway");

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "edfleet/http/date.h"
 #include "edfleet/http/header_values.h"
 
 namespace edfleet::http {
@@ -81,7 +82,8 @@ std::string direct_answer(int status, std::string_view reason, std::string_view 
                                                                      : status == 503 ? "UNAVAILABLE"
                                                                                      : "RESOURCE_EXHAUSTED") +
                            "\",\"message\":\"" + std::string(message) + "\"}}";
-  return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
+  return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\nDate: " +
+         imf_fixdate(std::chrono::system_clock::now()) +
          "\r\nConnection: close\r\nContent-Type: application/json\r\n" + std::string(extra_headers) +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
@@ -317,6 +319,8 @@ std::size_t HardenedServer::connections_from(const std::string& address) const {
 }
 
 httplib::Server::HandlerResponse HardenedServer::admit(const httplib::Request& req, httplib::Response& res) {
+  // Every answer from here on (route, refusal, 404) carries the date (RFC 9110 §6.6.1).
+  res.set_header("Date", imf_fixdate(std::chrono::system_clock::now()));
   // httplib adds REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR and LOCAL_PORT to the headers it read.
   constexpr std::size_t kHeadersHttplibAdds = 4;
   if (req.headers.size() > limits_.max_header_count + kHeadersHttplibAdds) {

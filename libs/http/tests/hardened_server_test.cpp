@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,6 +73,24 @@ TEST_CASE("listener: a well-formed request is served, keep-alive works", "[http]
     auto response = client.read_response();
     CHECK(status_line(response) == "HTTP/1.1 200 OK");
     CHECK(response.ends_with("hello"));
+  }
+}
+
+TEST_CASE("listener: every answer carries a Date header (RFC 9110 6.6.1)", "[http]") {
+  Listener listener(small_limits());
+  const std::regex imf_fixdate(R"(\r\nDate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\n)");
+  // A route, no route (404), a pre-routing refusal (400), a refusal written while reading (431).
+  std::string oversized = "GET /hello HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 10; ++i) oversized += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'a') + "\r\n";
+  for (const std::string& request : {std::string("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"),
+                                    std::string("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"),
+                                    std::string("GET /hello HTTP/1.1\r\nHost: x\r\nX-Bad: a%0Ab\r\n\r\n"),
+                                    oversized + "\r\n"}) {
+    RawHttpClient client(listener.port());
+    client.send(request);
+    const auto response = client.read_response();
+    INFO(response.substr(0, 200));
+    CHECK(std::regex_search(response, imf_fixdate));
   }
 }
 

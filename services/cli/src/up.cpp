@@ -23,6 +23,7 @@
 #include "edfleet/pg/embedded_postgres.h"
 #include "edfleet/core/hash.h"
 #include "endpoints.h"
+#include "ports.h"
 #include "fleet.h"
 #include "supervisor.h"
 #include "table.h"
@@ -67,22 +68,6 @@ fs::path own_directory() {
   return ec ? fs::current_path() : exe.parent_path();
 }
 
-// True when something already listens on 127.0.0.1:port (so the service would fail to bind).
-// SO_REUSEADDR as the services themselves bind: sockets of a fleet just stopped, in TIME_WAIT, do
-// not count (without it `up` refused to start for a minute after Ctrl-C).
-bool port_in_use(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  int yes = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool in_use = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0;
-  ::close(fd);
-  return in_use;
-}
 
 // 32 bytes from the kernel's CSPRNG as 64 hex digits: the run's internal_auth secret.
 core::Result<std::string> random_secret() {
@@ -222,6 +207,8 @@ int run_up(const UpOptions& options) {
   std::unique_ptr<pg::EmbeddedPostgres> postgres;
   int exit_code = kExitOk;
   bool endpoints_written = false;
+  bool default_written = false;  // also at ./.edfleet/endpoints.json, for commands run without flags
+  const std::string default_endpoints = endpoints_path("", "");
 
   auto run = [&]() -> int {
     // Kafka.
@@ -313,6 +300,16 @@ int run_up(const UpOptions& options) {
     auto written = write_endpoints_file(options.endpoints_file, endpoints);
     if (!written.ok()) return fail(written.error().message);
     endpoints_written = true;
+    // With --data-dir or --endpoints the file is elsewhere: also write where the other commands look
+    // without flags (./.edfleet/endpoints.json), unless another live `up` owns that one.
+    if (default_endpoints != options.endpoints_file) {
+      if (int owner = running_owner(default_endpoints); owner != 0) {
+        console.note("not writing " + default_endpoints + ": edfleet up " + std::to_string(owner) +
+                     " owns it; give the other commands --endpoints " + options.endpoints_file);
+      } else if (write_endpoints_file(default_endpoints, endpoints).ok()) {
+        default_written = true;
+      }
+    }
 
     Table table({"SERVICE", "GRPC", "HTTP", "ADMIN (/metrics, /healthz)", "PID"});
     for (const auto& service : endpoints.services) {
@@ -345,12 +342,14 @@ int run_up(const UpOptions& options) {
 
   if (stop.requested()) console.note("stopping (press Ctrl-C again to kill the services right away)");
   supervisor.stop_all();
-  if (endpoints_written) {
-    // Only remove it if it is still ours (another `up` may have been started with the same file).
-    auto current = read_endpoints_file(options.endpoints_file);
+  // Only remove a file that is still ours (another `up` may have been started with the same file).
+  const auto remove_if_ours = [](const std::string& path) {
+    auto current = read_endpoints_file(path);
     std::error_code ec;
-    if (current.ok() && current->pid == ::getpid()) fs::remove(options.endpoints_file, ec);
-  }
+    if (current.ok() && current->pid == ::getpid()) fs::remove(path, ec);
+  };
+  if (endpoints_written) remove_if_ours(options.endpoints_file);
+  if (default_written) remove_if_ours(default_endpoints);
   if (postgres) {
     console.note("stopping postgres");
     try {

@@ -14,7 +14,7 @@
 // - the whole request must arrive within `request_timeout` (408);
 // - at most `max_connections_per_address` connections per client address are served at once (more
 //   are answered 503 and closed at once, so one address cannot hold every worker thread);
-// and, before routing, refuses header values that are not visible ASCII (CR LF injection, 400), more
+// and, before routing, gives every answer a Date header (RFC 9110 §6.6.1), and refuses header values that are not visible ASCII (CR LF injection, 400), more
 // than `max_header_count` headers (431), a Transfer-Encoding other than chunked (501), and
 // Transfer-Encoding together with Content-Length (400, a request-smuggling shape).
 // Services add their own checks (rate limits per address...) with add_admission_check(); never call
