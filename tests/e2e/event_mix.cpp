@@ -1,5 +1,7 @@
 #include "event_mix.h"
 
+#include <map>
+
 #include <cstdio>
 #include <random>
 #include <set>
@@ -113,7 +115,7 @@ class Generator {
       case Kind::kSessionStarted:
         e.set_type("session.started");
         subject->set_session_id(session);
-        e.mutable_class_session()->set_sequence(1);
+        e.mutable_class_session()->set_sequence(next_sequence(tenant, session));
         e.mutable_class_session()->mutable_started()->set_host_id(tutor);
         break;
       case Kind::kParticipantJoined: {
@@ -121,7 +123,7 @@ class Generator {
         subject->set_session_id(session);
         subject->set_learner_id(learner);
         auto* cs = e.mutable_class_session();
-        cs->set_sequence(2 + next(50));
+        cs->set_sequence(next_sequence(tenant, session));
         auto* j = cs->mutable_participant_joined();
         j->set_participant_id(learner);
         j->set_role("learner");
@@ -133,7 +135,7 @@ class Generator {
         subject->set_session_id(session);
         subject->set_learner_id(learner);
         auto* cs = e.mutable_class_session();
-        cs->set_sequence(2 + next(500));
+        cs->set_sequence(next_sequence(tenant, session));
         auto* m = cs->mutable_chat_message();
         m->set_message_id(uuid());
         m->set_author_id(learner);
@@ -144,7 +146,7 @@ class Generator {
         e.set_type("session.ended");
         subject->set_session_id(session);
         auto* cs = e.mutable_class_session();
-        cs->set_sequence(600);
+        cs->set_sequence(next_sequence(tenant, session));
         cs->mutable_ended()->set_reason("completed");
         cs->mutable_ended()->set_duration_seconds(static_cast<std::uint32_t>(1800 + next(1800)));
         break;
@@ -307,9 +309,16 @@ class Generator {
   }
 
  private:
+  // The next sequence of a tenant's session: a sequence names one event of its session (the
+  // contract ingest enforces), so each new session event takes the next one.
+  std::uint64_t next_sequence(const std::string& tenant, const std::string& session) {
+    return ++sequences_[tenant + "/" + session];
+  }
+
   std::mt19937_64 rng_;
   core::Timestamp now_;
   core::Timestamp first_day_;
+  std::map<std::string, std::uint64_t> sequences_;
 };
 
 // An accepted event the mix may repeat later.

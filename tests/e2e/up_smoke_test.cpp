@@ -22,7 +22,7 @@
 #include "edfleet/core/subprocess.h"
 #include "edfleet/grpc/health_client.h"
 #include "edfleet/kafka/topic_reader.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/rules/v1/rules.pb.h"
 #include "edfleet/testing/testing.h"
 
@@ -273,7 +273,7 @@ TEST_CASE("`edfleet up --ephemeral-ports` starts a working fleet and stops it cl
     const bool fired = testing::wait_until(
         [&] {
           actions.clear();
-          for (const auto& message : kafka::read_topic(bootstrap, std::string(kafka::kActionsTopic))) {
+          for (const auto& message : kafka::read_topic(bootstrap, std::string(contracts::kActionsTopic))) {
             rules::v1::Action action;
             if (!action.ParseFromString(message.value)) action.set_rule_id("<not an Action>");
             actions.push_back(action);

@@ -32,7 +32,7 @@
 #include "edfleet/core/time_format.h"
 #include "edfleet/kafka/embedded_broker.h"
 #include "edfleet/kafka/topic_reader.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/testing/testing.h"
 #include "statement_run.h"
 
@@ -141,7 +141,7 @@ std::size_t materialised(const std::string& database_url, const std::vector<std:
 std::map<std::string, std::size_t> copies_on_kafka(const std::string& bootstrap_servers) {
   std::map<std::string, std::size_t> copies;
   const std::string prefix = std::string(faults::kLrsTenant) + "/";
-  for (const auto& m : kafka::read_topic(bootstrap_servers, std::string(kafka::kEventsTopic))) {
+  for (const auto& m : kafka::read_topic(bootstrap_servers, std::string(contracts::kEventsTopic))) {
     if (m.key.starts_with(prefix) && m.header("ce_type").value_or("") == "xapi.statement") {
       ++copies[m.header("ce_id").value_or("")];
     }

@@ -18,7 +18,7 @@
 
 #include "edfleet/core/log.h"
 #include "edfleet/kafka/producer.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "rdkafka_util.h"
 
 namespace edfleet::kafka {
@@ -334,7 +334,7 @@ class ConsumerLoop::Impl {
   }
 
   bool send_to_dlq(const ConsumedMessage& message, const std::string& reason, int attempts) {
-    OutgoingMessage out{dlq_topic(message.topic), message.key, message.value, message.headers};
+    OutgoingMessage out{contracts::dlq_topic(message.topic), message.key, message.value, message.headers};
     out.headers.emplace_back(kErrorHeader, reason);
     out.headers.emplace_back(kOriginalTopicHeader, message.topic);
     out.headers.emplace_back(kOriginalPartitionHeader, std::to_string(message.partition));

@@ -32,13 +32,14 @@
 #include "edfleet/kafka/embedded_broker.h"
 #include "edfleet/kafka/producer.h"
 #include "edfleet/kafka/topic_reader.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/testing/metrics.h"
 #include "edfleet/testing/wait.h"
 
 extern char** environ;
 
 namespace kafka = edfleet::kafka;
+namespace contracts = edfleet::contracts;
 using namespace std::chrono_literals;
 using edfleet::testing::metric;
 using edfleet::testing::wait_until;
@@ -63,7 +64,7 @@ std::string unique(std::string_view prefix) {
 std::string fresh_topic(std::string_view prefix, int partitions) {
   std::string topic = unique(std::string("test.") + std::string(prefix));
   broker().create_topic(topic, partitions);
-  broker().create_topic(kafka::dlq_topic(topic), 1);
+  broker().create_topic(contracts::dlq_topic(topic), 1);
   return topic;
 }
 
@@ -303,7 +304,7 @@ TEST_CASE("read_topic returns every record there, by partition and offset, witho
     CHECK(m.key.rfind("key-", 0) == 0);
     ++expected;
   }
-  CHECK(kafka::read_topic(broker().bootstrap_servers(), kafka::dlq_topic(topic), 10s).empty());
+  CHECK(kafka::read_topic(broker().bootstrap_servers(), contracts::dlq_topic(topic), 10s).empty());
   CHECK_THROWS_WITH(kafka::read_topic("127.0.0.1:1", topic, 300ms), Catch::Contains(topic));  // no broker there
 }
 
@@ -522,7 +523,7 @@ TEST_CASE("a poison record goes to <topic>.dlq with error headers and the others
   CHECK(poison_attempts.load() == 3);
 
   Observer observer;
-  const std::string dlq = kafka::dlq_topic(topic);
+  const std::string dlq = contracts::dlq_topic(topic);
   CHECK(observer.high_watermark(dlq, 0) == 1);  // exactly one dead letter
   auto dead = kafka::read_topic(broker().bootstrap_servers(), dlq);
   REQUIRE(dead.size() == 1);
@@ -565,7 +566,7 @@ TEST_CASE("a transient failure is retried until it succeeds, without the DLQ", "
   CHECK(failures.load() == 3);
   CHECK(metric(registry, "edfleet_kafka_handler_retries_total", {{"group", group}, {"kind", "transient"}}) == 3);
   Observer observer;
-  CHECK(observer.high_watermark(kafka::dlq_topic(topic), 0) == 0);
+  CHECK(observer.high_watermark(contracts::dlq_topic(topic), 0) == 0);
   CHECK(metric(registry, "edfleet_kafka_dlq_total", {{"group", group}}) == 0);
 }
 
@@ -697,7 +698,7 @@ TEST_CASE("edfleet-broker serves the fleet topics to other processes and obeys i
     kafka::ProducerConfig config;
     config.bootstrap_servers = bootstrap;
     kafka::Producer producer(config);
-    std::vector<kafka::OutgoingMessage> one = {{std::string(kafka::kEventsTopic), "acme/l-1", "x", {}}};
+    std::vector<kafka::OutgoingMessage> one = {{std::string(contracts::kEventsTopic), "acme/l-1", "x", {}}};
     auto report = producer.produce_and_wait(one, 10s).at(0);
     REQUIRE(report.ok);
     CHECK(report.partition < 12);  // the catalogue's 12 partitions

@@ -12,7 +12,7 @@
 #include "edfleet/kafka/consumer.h"
 #include "edfleet/kafka/consumer_settings.h"
 #include "edfleet/kafka/producer.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/pg/migrations.h"
 #include "edfleet/pg/pool.h"
 #include "edfleet/service/run_service.h"
@@ -27,7 +27,7 @@ namespace {
 
 // The keys under `analytics.` (documented in config.yaml).
 struct Settings {
-  edfleet::kafka::ConsumerSettings consumer{std::string(edfleet::kafka::kEventsTopic), "edfleet-analytics"};
+  edfleet::kafka::ConsumerSettings consumer{std::string(edfleet::contracts::kEventsTopic), "edfleet-analytics"};
   bool migrate = true;
 };
 

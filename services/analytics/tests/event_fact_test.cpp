@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "domain/event_fact.h"
+#include "edfleet/contracts/event_types.h"
 #include "test_facts.h"
 
 using namespace edfleet;
@@ -74,4 +75,12 @@ TEST_CASE("storable text is UTF-8 without NUL", "[fact]") {
   CHECK_FALSE(is_storable_text("\xed\xa0\x80"));      // surrogate
   CHECK_FALSE(is_storable_text("\xf4\x90\x80\x80"));  // beyond U+10FFFF
   CHECK_FALSE(is_storable_text("\x80"));              // stray continuation
+}
+
+TEST_CASE("the types analytics aggregates are types of the event contract") {
+  for (auto type : {edfleet::analytics::kQuizSubmittedType, edfleet::analytics::kTutoringCompletedType,
+                    edfleet::analytics::kIbCallLoggedType}) {
+    INFO(type);
+    CHECK(edfleet::contracts::find_event_type(type) != nullptr);
+  }
 }

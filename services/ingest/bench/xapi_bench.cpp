@@ -25,7 +25,7 @@
 #include "edfleet/core/time_format.h"
 #include "edfleet/kafka/consumer.h"
 #include "edfleet/kafka/producer.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/pg/migrations.h"
 #include "edfleet/pg/pool.h"
 #include "edfleet/testing/testing.h"
@@ -274,7 +274,7 @@ MaterialiserRun materialise_once(const std::string& bootstrap, std::int64_t expe
   kafka::ConsumerConfig consumer;
   consumer.bootstrap_servers = bootstrap;
   consumer.group_id = "bench-xapi-materialiser-" + std::to_string(round);
-  consumer.topics = {std::string(kafka::kEventsTopic)};
+  consumer.topics = {std::string(contracts::kEventsTopic)};
   consumer.client_id = "bench-xapi-materialiser";
   kafka::ConsumerLoop loop(consumer, materialiser, producer);
 
@@ -381,7 +381,7 @@ int run(int argc, char** argv) {
     double rate;  // 0: closed loop
   };
   const std::vector<PostCase> cases = {{1, kPacedRate}, {1, 0}, {100, 0}};
-  const std::string topic(kafka::kEventsTopic);
+  const std::string topic(contracts::kEventsTopic);
   // Ingest's own materialiser falls behind during the closed-loop runs; the paced run and the
   // materialiser measurement wait until it has caught up, so its backlog does not load the machine.
   const auto wait_materialiser_idle = [&] {

@@ -2,7 +2,7 @@
 
 #include "domain/validation.h"
 #include "edfleet/core/log.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "transport/http_routes.h"
 #include "transport/xapi_document_routes.h"
 #include "transport/xapi_routes.h"
@@ -139,8 +139,9 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
       producer_(producer_config(common, config, registry)),
       pg_ledger_(migrated(pool_)),
       ledger_(pg_ledger_, static_cast<std::size_t>(config.ledger_cache_entries)),
-      publisher_(producer_, config.kafka_timeout, registry, std::string(kafka::kEventsTopic)),
-      use_case_(publisher_, ledger_, clock, ids, publish_settings(config)),
+      slot_ledger_(pool_, "session_sequence_slots"),
+      publisher_(producer_, config.kafka_timeout, registry, std::string(contracts::kEventsTopic)),
+      use_case_(publisher_, ledger_, slot_ledger_, clock, ids, publish_settings(config)),
       metrics_(registry),
       handler_(use_case_, metrics_, ids),
       grpc_(handler_),
@@ -155,7 +156,7 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
       xapi_catalog_(pool_),
       documents_(document_store_, clock),
       materialiser_(statement_store_, consistency_, xapi::StoreSettings{}.source),
-      topic_positions_(common.kafka_bootstrap_servers, kMaterialiserGroup, std::string(kafka::kEventsTopic),
+      topic_positions_(common.kafka_bootstrap_servers, kMaterialiserGroup, std::string(contracts::kEventsTopic),
                        config.kafka_timeout),
       consistency_watcher_(topic_positions_, statement_store_, consistency_, clock) {
   // Vouch for nothing newer than what an earlier process vouched for until the materialiser has
@@ -168,13 +169,13 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
   if (!config.xapi_materialiser_instance_id.empty()) {
     consumer.extra["group.instance.id"] = config.xapi_materialiser_instance_id;
   }
-  consumer.topics = {std::string(kafka::kEventsTopic)};
+  consumer.topics = {std::string(contracts::kEventsTopic)};
   consumer.client_id = "edfleet-ingest-xapi";
   consumer.registry = &registry;
   materialiser_loop_ = std::make_unique<kafka::ConsumerLoop>(consumer, materialiser_, producer_);
   core::log::info("ingest ready", {{"postgres", pool_.target()},
                                    {"kafka", common.kafka_bootstrap_servers},
-                                   {"topic", kafka::kEventsTopic},
+                                   {"topic", contracts::kEventsTopic},
                                    {"max_batch_events", config.max_batch_events},
                                    {"max_event_bytes", config.max_event_bytes},
                                    {"kafka_timeout_ms", config.kafka_timeout.count()}});

@@ -100,6 +100,7 @@ class IngestApp {
   kafka::Producer producer_;
   PgAcceptedEventLedger pg_ledger_;
   CachingAcceptedEventLedger ledger_;
+  PgAcceptedEventLedger slot_ledger_;  // per-session sequence slots (session_sequence_slots)
   KafkaEventPublisher publisher_;
   PublishBatch use_case_;
   IngestMetrics metrics_;

@@ -60,6 +60,13 @@ TEST_CASE("content hash changes with any content", "[hash]") {
   CHECK(content_hash(e) != content_hash(e2));
 }
 
+TEST_CASE("a live-class event is keyed by its session, even when it names a learner", "[key]") {
+  auto e = sample_event();
+  e.type = "session.chat_message";
+  REQUIRE_FALSE(e.subject.learner_id.empty());
+  CHECK(partition_key(e) == "acme/session-5");
+}
+
 TEST_CASE("kafka key is tenant/learner, else tutor, session, course, event id", "[key]") {
   auto e = sample_event();
   CHECK(partition_key(e) == "acme/learner-1");

@@ -6,6 +6,7 @@
 
 #include "domain/content_hash.h"
 #include "domain/publish_batch.h"
+#include "domain/session_sequence.h"
 #include "test_support.h"
 
 using namespace edfleet;
@@ -17,13 +18,14 @@ namespace {
 struct Fixture {
   FakePublisher publisher;
   FakeLedger ledger;
+  FakeLedger slots;
   core::ManualClock clock{test_now()};
   core::SequentialIdGenerator ids;
   PublishSettings settings;
   std::unique_ptr<PublishBatch> use_case;
 
   Fixture() { rebuild(); }
-  void rebuild() { use_case = std::make_unique<PublishBatch>(publisher, ledger, clock, ids, settings); }
+  void rebuild() { use_case = std::make_unique<PublishBatch>(publisher, ledger, slots, clock, ids, settings); }
 
   BatchResult run(std::vector<EventEnvelope> events, BatchContext context = {}) {
     auto result = use_case->execute(std::move(events), context);
@@ -58,6 +60,9 @@ TEST_CASE("valid events are published, stamped and recorded", "[publish]") {
   CHECK(f.publisher.published[1].trace_id == "0af7651916cd43dd8448eb211c80319c");  // kept
   CHECK(f.ledger.rows.size() == 2);
   CHECK(f.ledger.rows.at(key_of(a)) == content_hash(a));
+  // b's session sequence slot, held by b's id, in the slot store.
+  REQUIRE(f.slots.rows.size() == 1);
+  CHECK(f.slots.rows.at(sequence_key("acme", *sequence_slot(b))) == b.id);
 }
 
 TEST_CASE("without a request trace id one is generated", "[publish]") {
@@ -455,4 +460,79 @@ TEST_CASE("a failed release keeps the claim: the same event retried is published
   CHECK(retried.outcomes[0].accepted);
   CHECK(retried.published == 1);
   CHECK(f.ledger.rows.at(key_of(e)) == content_hash(e));
+}
+
+TEST_CASE("a session sequence names one event: another event for the slot is refused", "[publish][sequence]") {
+  Fixture f;
+  auto first = sample_event("session.chat_message", 7);
+  auto other = sample_event("session.poll_voted", 8);
+  set_field(other, "class_session.sequence", std::uint64_t{7});  // the slot `first` holds
+  REQUIRE(f.run({first}).accepted == 1);
+  const auto refused = f.run({other});
+  REQUIRE(refused.outcomes.size() == 1);
+  CHECK_FALSE(refused.outcomes[0].accepted);
+  CHECK(refused.outcomes[0].reason == RejectReason::kSequenceConflict);
+  CHECK(refused.outcomes[0].field == "class_session.sequence");
+  CHECK(refused.outcomes[0].message.find("session session-5") != std::string::npos);
+  CHECK(refused.outcomes[0].message.find("sequence 7") != std::string::npos);
+  CHECK(f.publisher.published.size() == 1);
+  // The refused event's id was given back: it may be used for a correct event.
+  CHECK(f.ledger.rows.count(key_of(other)) == 0);
+  CHECK(f.ledger.pending.count(key_of(other)) == 0);
+  CHECK(f.slots.rows.size() == 1);
+}
+
+TEST_CASE("an identical retry of a session event is a duplicate, not a conflict", "[publish][sequence]") {
+  Fixture f;
+  auto event = sample_event("session.chat_message", 4);
+  REQUIRE(f.run({event}).accepted == 1);
+  const auto again = f.run({event});
+  CHECK(again.outcomes[0].accepted);
+  CHECK(again.outcomes[0].duplicate);
+  CHECK(f.publisher.published.size() == 1);
+}
+
+TEST_CASE("two events for one slot in one batch: the first wins", "[publish][sequence]") {
+  Fixture f;
+  auto a = sample_event("session.chat_message", 11);
+  auto b = sample_event("session.chat_message", 12);
+  set_field(b, "class_session.sequence", std::uint64_t{11});
+  const auto result = f.run({a, b});
+  CHECK(result.outcomes[0].accepted);
+  CHECK(result.outcomes[1].reason == RejectReason::kSequenceConflict);
+}
+
+TEST_CASE("gaps in a session's sequence are accepted and counted", "[publish][sequence]") {
+  Fixture f;
+  CHECK(f.run({sample_event("session.chat_message", 1)}).sequence_gaps == 0);
+  const auto skipped = f.run({sample_event("session.chat_message", 5)});
+  CHECK(skipped.accepted == 1);
+  CHECK(skipped.sequence_gaps == 3);  // 2, 3 and 4 are missing
+  // A late one fills a gap: accepted, no new gap.
+  const auto late = f.run({sample_event("session.chat_message", 3)});
+  CHECK(late.accepted == 1);
+  CHECK(late.sequence_gaps == 0);
+}
+
+TEST_CASE("a session event the stream did not take gives its slot back", "[publish][sequence]") {
+  Fixture f;
+  auto lost = sample_event("session.chat_message", 20);
+  f.publisher.fail_ids.insert(lost.id);
+  CHECK(f.run({lost}).unavailable == 1);
+  CHECK(f.slots.pending.empty());  // released
+  f.publisher.fail_ids.clear();
+  auto replacement = sample_event("session.chat_message", 21);
+  set_field(replacement, "class_session.sequence", std::uint64_t{20});
+  CHECK(f.run({replacement}).outcomes[0].accepted);
+}
+
+TEST_CASE("events of other types, and session events without a sequence, claim no slot", "[publish][sequence]") {
+  Fixture f;
+  auto quiz = sample_event("quiz.submitted", 30);
+  auto unsequenced = sample_event("session.chat_message", 31);
+  set_field(unsequenced, "class_session.sequence", std::uint64_t{0});
+  REQUIRE(f.run({quiz, unsequenced}).accepted == 2);
+  CHECK(f.ledger.rows.size() == 2);
+  CHECK(f.slots.rows.empty());
+  CHECK(f.slots.claim_calls == 0);
 }

@@ -30,7 +30,8 @@ inline std::string uuid(int n) {
 inline PayloadField field(std::string path, FieldValue value) { return {std::move(path), std::move(value)}; }
 
 // The payload fields of a valid event of `type`.
-inline Payload sample_payload(const std::string& type) {
+// `sequence` is the live-class sequence of session.* payloads.
+inline Payload sample_payload(const std::string& type, std::uint64_t sequence = 3) {
   const ProtoTime later = from_timestamp(test_now() + std::chrono::hours(2));
   if (type == "xapi.statement") {
     return {"xapi_statement",
@@ -57,7 +58,7 @@ inline Payload sample_payload(const std::string& type) {
     const std::string detail = type.substr(8);
     const std::string base = "class_session." + detail;
     Payload p{"class_session",
-              {field("class_session", MessagePresent{}), field("class_session.sequence", std::uint64_t{3}),
+              {field("class_session", MessagePresent{}), field("class_session.sequence", sequence),
                field(base, MessagePresent{})},
               ""};
     auto add = [&](const std::string& name, FieldValue value) { p.fields.push_back(field(base + "." + name, value)); };
@@ -177,7 +178,8 @@ inline EventEnvelope sample_event(const std::string& type = "quiz.submitted", in
   e.source = "lms.acme.example";
   e.subject = {"learner-1", "tutor-9", "session-5", "course-2"};
   e.occurred_at = from_timestamp(test_now() - std::chrono::minutes(5));
-  e.payload = sample_payload(type);
+  // Each sample event of a session holds its own sequence slot (n), as a live class's events do.
+  e.payload = sample_payload(type, static_cast<std::uint64_t>(n < 1 ? 1 : n));
   e.payload.encoded = "opaque";
   e.serialized_size = 300;
   return e;

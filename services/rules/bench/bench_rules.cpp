@@ -381,7 +381,7 @@ void bench_latency(bool quick) {
   config.bootstrap_servers = broker.bootstrap_servers();
   config.linger = 1ms;
   kafka::Producer producer(config);
-  rules::KafkaTopicScanner actions(broker.bootstrap_servers(), std::string(kafka::kActionsTopic));
+  rules::KafkaTopicScanner actions(broker.bootstrap_servers(), std::string(contracts::kActionsTopic));
   int sequence = 0;
   auto make = [&](const std::string& learner, const std::string& course) {
     events::v1::Event e;
@@ -398,7 +398,7 @@ void bench_latency(bool quick) {
     e.mutable_occurred_at()->set_nanos(static_cast<int>(now % 1'000'000) * 1000);
     e.mutable_ib_call_logged()->set_reason("bench");
     e.mutable_ib_call_logged()->set_call_id(id);
-    return kafka::OutgoingMessage{std::string(kafka::kEventsTopic), "acme/" + learner, e.SerializeAsString(), {}};
+    return kafka::OutgoingMessage{std::string(contracts::kEventsTopic), "acme/" + learner, e.SerializeAsString(), {}};
   };
   auto count_actions = [&] {
     std::uint64_t n = 0;

@@ -14,7 +14,7 @@
 #include "edfleet/core/log.h"
 #include "edfleet/kafka/consumer.h"
 #include "edfleet/kafka/producer.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/pg/migrations.h"
 #include "edfleet/pg/pool.h"
 #include "edfleet/kafka/consumer_settings.h"
@@ -30,10 +30,10 @@ namespace {
 
 // The keys under `rules.` (documented in config.yaml).
 struct Settings {
-  edfleet::kafka::ConsumerSettings consumer{std::string(edfleet::kafka::kEventsTopic), "edfleet-rules", 500,
+  edfleet::kafka::ConsumerSettings consumer{std::string(edfleet::contracts::kEventsTopic), "edfleet-rules", 500,
                                             std::chrono::milliseconds(10), std::chrono::milliseconds(10)};
-  std::string actions_topic{edfleet::kafka::kActionsTopic};
-  std::string repartition_topic{edfleet::kafka::kRulesRepartitionTopic};
+  std::string actions_topic{edfleet::contracts::kActionsTopic};
+  std::string repartition_topic{edfleet::contracts::kRulesRepartitionTopic};
   std::chrono::milliseconds allowed_lateness{5000};
   std::chrono::milliseconds idle_timeout{1000};
   std::chrono::milliseconds tick{250};
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
         require(s.tick.count() >= 10, "rules.tick must be at least 10ms");
         require(s.refresh_interval.count() >= 10, "rules.refresh_interval must be at least 10ms");
         require(s.max_window_entries >= 1, "rules.max_window_entries must be at least 1");
-        const auto* topic = kafka::find_topic(s.consumer.topic);
+        const auto* topic = contracts::find_topic(s.consumer.topic);
 
         auto& zones = host.make<ZoneinfoTimeZones>(s.zoneinfo_dir);
         require(zones.find(s.default_time_zone) != nullptr,
@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
         consumer.refresh_rules();  // the rules are in place before the first partition is assigned
 
         EngineOptions grouped_options = engine_options;
-        if (const auto* repartition = kafka::find_topic(s.repartition_topic)) grouped_options.partitions = repartition->partitions;
+        if (const auto* repartition = contracts::find_topic(s.repartition_topic)) grouped_options.partitions = repartition->partitions;
         auto& grouped_engine = host.make<Engine>(grouped_options, clock);
         RunnerOptions grouped_runner = runner;
         grouped_runner.topic = s.repartition_topic;

@@ -147,3 +147,15 @@ TEST_CASE("the model's density estimate matches what it generates", "[sim][gener
     CHECK(measured == Approx(expected_events_per_day(cohort)).epsilon(0.15));
   }
 }
+
+TEST_CASE("every payload the simulator generates names a type of the event contract", "[sim][generator]") {
+  // event_type() looks the type up in libs/contracts; an empty name would mean the two disagree.
+  const auto events = generate(spec(), 2000);
+  std::set<std::string> types;
+  for (const auto& e : events) {
+    INFO(e.id);
+    REQUIRE_FALSE(event_type(e).empty());
+    types.insert(event_type(e));
+  }
+  CHECK(types.size() > 10);
+}

@@ -52,6 +52,8 @@ events::v1::Event EventFactory::from_template(const events::v1::Event& templ, co
   e.set_tenant(tenant);
   e.set_source("lms." + tenant + ".example");
   if (!e.subject().learner_id().empty()) e.mutable_subject()->set_learner_id(learner);
+  // A new event of a live class takes a sequence no other holds (ingest keeps them unique per session).
+  if (e.has_class_session()) e.mutable_class_session()->set_sequence(++sequence_);
   set_timestamp(*e.mutable_occurred_at(), at);
   e.clear_received_at();
   e.clear_trace_id();

@@ -49,6 +49,7 @@ class EventFactory {
 
   Population population_;
   std::mt19937_64 rng_;
+  std::uint64_t sequence_ = 0;  // the last live-class sequence handed out
   std::vector<events::v1::Event> templates_;          // one valid event of each family, several times
   std::vector<std::size_t> learner_templates_;       // indexes of templates with a learner
 };

@@ -34,7 +34,7 @@
 #include "edfleet/core/time_format.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/testing/internal_auth.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "fleet.h"
 #include "raw_kafka.h"
 
@@ -122,7 +122,7 @@ ThroughputPhase measure_throughput(const Sizes& sizes, EventFactory& factory) {
   // The raw records: exactly what ingest writes for these events (value, key, headers).
   const auto received = core::SystemClock::instance().now();
   std::vector<kafka::OutgoingMessage> records;
-  for (const auto& e : factory.many(sizes.raw_records)) records.push_back(ingest_record(e, kafka::kEventsTopic, received));
+  for (const auto& e : factory.many(sizes.raw_records)) records.push_back(ingest_record(e, contracts::kEventsTopic, received));
   const double record_bytes = average_size(records);
 
   struct IngestCase {
@@ -153,7 +153,7 @@ ThroughputPhase measure_throughput(const Sizes& sizes, EventFactory& factory) {
   for (int rep = 1; rep <= sizes.reps; ++rep) {
     raw_rates.push_back(producer.produce_all(records));
     progress("rep " + std::to_string(rep) + ": raw produce " + with_commas(raw_rates.back()) + " events/s");
-    const auto consumed = raw_consume_all(broker.bootstrap_servers(), std::string(kafka::kEventsTopic));
+    const auto consumed = raw_consume_all(broker.bootstrap_servers(), std::string(contracts::kEventsTopic));
     consume_rates.push_back(consumed.rate);
     progress("rep " + std::to_string(rep) + ": raw consume " + with_commas(consumed.rate) + " events/s (" +
              with_commas(static_cast<double>(consumed.records)) + " retained records)");
@@ -179,7 +179,7 @@ ThroughputPhase measure_throughput(const Sizes& sizes, EventFactory& factory) {
 
   const std::string reps = ", median of " + std::to_string(sizes.reps);
   const std::string payload = " Event records (avg " + std::to_string(static_cast<int>(record_bytes)) +
-                              " B, ingest's keys and CloudEvents headers) to " + std::string(kafka::kEventsTopic) +
+                              " B, ingest's keys and CloudEvents headers) to " + std::string(contracts::kEventsTopic) +
                               " (12 partitions), edfleet-broker";
   const double raw = median(raw_rates);
   emit_row("(a) raw librdkafka produce, acks=all idempotent linger 0 ms, pipelined, " + with_commas(sizes.raw_records) +
@@ -547,7 +547,7 @@ AnalyticsPhase measure_analytics(const Sizes& sizes, EventFactory& factory, bool
     const auto received = core::SystemClock::instance().now();
     std::vector<kafka::OutgoingMessage> records;
     records.reserve(static_cast<std::size_t>(via_kafka));
-    for (std::int64_t i = 0; i < via_kafka; ++i) records.push_back(ingest_record(factory.next(), kafka::kEventsTopic, received));
+    for (std::int64_t i = 0; i < via_kafka; ++i) records.push_back(ingest_record(factory.next(), contracts::kEventsTopic, received));
     const auto counting = drive_through_analytics(producer, records, analytics.http_port());
     const double rate = counting.rate;
     const double duplicates = scrape(analytics.http_port(), "edfleet_analytics_duplicates_total");

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "edfleet/bench/bench.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 
 namespace edfleet::bench {
 namespace {
@@ -168,7 +168,7 @@ double RawProducer::produce_batches(const std::vector<kafka::OutgoingMessage>& r
 
 ConsumeResult raw_consume_all(const std::string& bootstrap_servers, const std::string& topic) {
   static std::atomic<int> group{0};
-  const kafka::TopicSpec* spec = kafka::find_topic(topic);
+  const contracts::TopicSpec* spec = contracts::find_topic(topic);
   if (spec == nullptr) throw std::runtime_error("raw consume: unknown topic " + topic);
 
   rd_kafka_conf_t* conf = rd_kafka_conf_new();

@@ -26,7 +26,7 @@
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/kafka/consumer.h"
 #include "edfleet/kafka/producer.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/pg/migrations.h"
 #include "edfleet/pg/pool.h"
 #include "edfleet/testing/testing.h"
@@ -227,7 +227,7 @@ kafka::Producer& producer() {
 std::string new_topic(const std::string& name, int partitions) {
   auto& broker = testing::shared_broker();
   broker.create_topic(name, partitions);
-  broker.create_topic(kafka::dlq_topic(name), 1);
+  broker.create_topic(contracts::dlq_topic(name), 1);
   return name;
 }
 
@@ -326,7 +326,7 @@ TEST_CASE("a record that is not a storable Event goes to the DLQ; the others are
   for (int n = 6; n < 11; ++n) messages.push_back(record(topic, make_event(generated(kScope, n))));
 
   Collector dead_letters;
-  kafka::ConsumerLoop dlq_loop(consumer_config(kafka::dlq_topic(topic), "analytics-it-dlq-reader", nullptr),
+  kafka::ConsumerLoop dlq_loop(consumer_config(contracts::dlq_topic(topic), "analytics-it-dlq-reader", nullptr),
                                dead_letters, producer());
   std::thread dlq_thread([&] { dlq_loop.run(); });
   {

@@ -26,7 +26,7 @@ std::vector<PublishAck> KafkaEventPublisher::publish(std::span<const EventEnvelo
     message.topic = topic_;
     message.key = partition_key(event);
     message.value = to_proto(event).SerializeAsString();
-    message.headers = kafka::cloud_event_headers({event.id, event.type, event.source, key_subject(event),
+    message.headers = kafka::cloud_event_headers({event.id, event.type, event.source, std::string(key_subject(event)),
                                                   to_timestamp(*event.occurred_at)});
     messages.push_back(std::move(message));
   }

@@ -38,28 +38,30 @@ namespace {
 // outer SELECT sees the table as it was when the statement began (not the CTE's own inserts). A key
 // neither inserted nor seen was committed by a concurrent statement after that snapshot (or a row
 // being inserted was released); claim_now runs the statement again for such keys.
-constexpr const char* kClaimSql =
-    "WITH k AS (SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[]) "
+std::string claim_sql(const std::string& table) {
+  return "WITH k AS (SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[]) "
     "             WITH ORDINALITY AS k(tenant, event_id, content_hash, claimed_at, n)), "
-    "ins AS (INSERT INTO accepted_events (tenant, event_id, content_hash, claimed_at) "
+    "ins AS (INSERT INTO " + table + " (tenant, event_id, content_hash, claimed_at) "
     "        SELECT tenant, event_id, content_hash, claimed_at FROM k "
     "        ON CONFLICT DO NOTHING RETURNING tenant, event_id) "
     "SELECT i.event_id IS NOT NULL, a.content_hash, a.accepted_at IS NOT NULL "
     "FROM k LEFT JOIN ins i ON i.tenant = k.tenant AND i.event_id = k.event_id "
-    "LEFT JOIN accepted_events a ON a.tenant = k.tenant AND a.event_id = k.event_id "
+    "LEFT JOIN " + table + " a ON a.tenant = k.tenant AND a.event_id = k.event_id "
     "ORDER BY k.n";
+}
 // The update has no plan to go stale: prepared once per pooled connection (pqxx prepares on first
 // use; declaring it again is a no-op), which saves parsing and planning it at every call. It also
 // inserts: the claim may have been released (or never made, a record of an older process) meanwhile.
-constexpr const char* kRecord = "ingest_ledger_record";
-constexpr const char* kRecordSql =
-    "INSERT INTO accepted_events (tenant, event_id, content_hash, accepted_at, claimed_at) "
-    "SELECT t, e, h, a, a FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[]) AS r(t, e, h, a) "
-    "ON CONFLICT (tenant, event_id) DO UPDATE SET accepted_at = excluded.accepted_at "
-    "WHERE accepted_events.accepted_at IS NULL AND accepted_events.content_hash = excluded.content_hash";
-constexpr const char* kReleaseSql =
-    "DELETE FROM accepted_events a USING unnest($1::text[], $2::uuid[], $3::text[]) AS k(tenant, event_id, hash) "
-    "WHERE a.tenant = k.tenant AND a.event_id = k.event_id AND a.content_hash = k.hash AND a.accepted_at IS NULL";
+std::string record_sql(const std::string& table) {
+  return "INSERT INTO " + table + " (tenant, event_id, content_hash, accepted_at, claimed_at) "
+         "SELECT t, e, h, a, a FROM unnest($1::text[], $2::uuid[], $3::text[], $4::timestamptz[]) AS r(t, e, h, a) "
+         "ON CONFLICT (tenant, event_id) DO UPDATE SET accepted_at = excluded.accepted_at "
+         "WHERE " + table + ".accepted_at IS NULL AND " + table + ".content_hash = excluded.content_hash";
+}
+std::string release_sql(const std::string& table) {
+  return "DELETE FROM " + table + " a USING unnest($1::text[], $2::uuid[], $3::text[]) AS k(tenant, event_id, hash) "
+         "WHERE a.tenant = k.tenant AND a.event_id = k.event_id AND a.content_hash = k.hash AND a.accepted_at IS NULL";
+}
 
 // Leader/follower: the caller that finds no statement of its kind running takes the open group
 // (its own) and runs it; the others wait for their group to be done or for their turn to lead.
@@ -95,7 +97,12 @@ std::shared_ptr<Group> join_and_wait(std::mutex& mutex, std::condition_variable&
 
 }  // namespace
 
-PgAcceptedEventLedger::PgAcceptedEventLedger(pg::ConnectionPool& pool) : pool_(pool) {}
+PgAcceptedEventLedger::PgAcceptedEventLedger(pg::ConnectionPool& pool, const std::string& table)
+    : pool_(pool),
+      claim_sql_(claim_sql(table)),
+      record_statement_("ingest_ledger_record_" + table),
+      record_sql_(record_sql(table)),
+      release_sql_(release_sql(table)) {}
 
 std::vector<LedgerClaim> PgAcceptedEventLedger::claim(std::span<const AcceptedEvent> wanted) {
   if (wanted.empty()) return {};
@@ -132,7 +139,7 @@ void PgAcceptedEventLedger::release(std::span<const AcceptedEvent> claims) {
   }
   pool_.with_connection([&](pqxx::connection& connection) {
     pqxx::nontransaction tx(connection);
-    tx.exec_params(kReleaseSql, pg_array_literal(tenants), pg_array_literal(ids), pg_array_literal(hashes));
+    tx.exec_params(release_sql_, pg_array_literal(tenants), pg_array_literal(ids), pg_array_literal(hashes));
   });
 }
 
@@ -164,7 +171,7 @@ std::vector<LedgerClaim> PgAcceptedEventLedger::claim_now(std::span<const Accept
     pool_.with_connection([&](pqxx::connection& connection) {
       // One statement is atomic on its own (autocommit): no BEGIN / COMMIT round trips.
       pqxx::nontransaction tx(connection);
-      const pqxx::result rows = tx.exec_params(kClaimSql, pg_array_literal(tenants), pg_array_literal(ids),
+      const pqxx::result rows = tx.exec_params(claim_sql_, pg_array_literal(tenants), pg_array_literal(ids),
                                                pg_array_literal(hashes), pg_array_literal(times));
       if (rows.size() != unresolved.size()) throw std::runtime_error("ledger claim: unexpected row count");
       for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -205,9 +212,9 @@ void PgAcceptedEventLedger::record_now(std::span<const AcceptedEvent> events) {
   }
   pool_.with_connection([&](pqxx::connection& connection) {
     // One INSERT is atomic on its own (autocommit): no BEGIN / COMMIT round trips.
-    connection.prepare(kRecord, kRecordSql);
+    connection.prepare(record_statement_, record_sql_);
     pqxx::nontransaction tx(connection);
-    tx.exec_prepared(kRecord, pg_array_literal(tenants), pg_array_literal(ids), pg_array_literal(hashes),
+    tx.exec_prepared(record_statement_, pg_array_literal(tenants), pg_array_literal(ids), pg_array_literal(hashes),
                      pg_array_literal(times));
     tx.commit();
   });

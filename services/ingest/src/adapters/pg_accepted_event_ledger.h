@@ -13,6 +13,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "edfleet/pg/pool.h"
@@ -22,7 +23,9 @@ namespace edfleet::ingest {
 
 class PgAcceptedEventLedger final : public AcceptedEventLedger {
  public:
-  explicit PgAcceptedEventLedger(pg::ConnectionPool& pool);
+  // `table`: accepted_events (event ids), or session_sequence_slots (migration 0007: the same shape,
+  // for the per-session sequence slots), named by the code, never by configuration.
+  explicit PgAcceptedEventLedger(pg::ConnectionPool& pool, const std::string& table = "accepted_events");
 
   std::vector<LedgerClaim> claim(std::span<const AcceptedEvent> wanted) override;
   void record(std::span<const AcceptedEvent> events) override;
@@ -46,6 +49,10 @@ class PgAcceptedEventLedger final : public AcceptedEventLedger {
   };
 
   pg::ConnectionPool& pool_;
+  std::string claim_sql_;
+  std::string record_statement_;
+  std::string record_sql_;
+  std::string release_sql_;
   std::mutex mutex_;
   std::condition_variable claim_finished_;    // one per kind: a finished record wakes no claim
   std::condition_variable record_finished_;

@@ -1,5 +1,7 @@
 #include "domain/event.h"
 
+#include "edfleet/contracts/event_types.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -45,16 +47,12 @@ EventKey key_of(const EventEnvelope& event) {
   return {event.tenant, std::move(id)};
 }
 
-const std::string& key_subject(const EventEnvelope& event) {
+std::string_view key_subject(const EventEnvelope& event) {
   const Subject& s = event.subject;
-  if (!s.learner_id.empty()) return s.learner_id;
-  if (!s.tutor_id.empty()) return s.tutor_id;
-  if (!s.session_id.empty()) return s.session_id;
-  if (!s.course_id.empty()) return s.course_id;
-  return event.id;
+  return contracts::partition_value(event.type, {s.learner_id, s.tutor_id, s.session_id, s.course_id}, event.id);
 }
 
-std::string partition_key(const EventEnvelope& event) { return event.tenant + "/" + key_subject(event); }
+std::string partition_key(const EventEnvelope& event) { return event.tenant + "/" + std::string(key_subject(event)); }
 
 std::string_view reject_reason_name(RejectReason reason) {
   switch (reason) {
@@ -66,6 +64,7 @@ std::string_view reject_reason_name(RejectReason reason) {
     case RejectReason::kTooLarge: return "too_large";
     case RejectReason::kTenantMismatch: return "tenant_mismatch";
     case RejectReason::kIdReused: return "id_reused";
+    case RejectReason::kSequenceConflict: return "sequence_conflict";
     case RejectReason::kUnavailable: return "unavailable";
   }
   return "unknown";

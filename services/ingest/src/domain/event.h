@@ -87,9 +87,9 @@ struct EventKey {
 };
 EventKey key_of(const EventEnvelope& event);
 
-// The subject part of the Kafka key: learner id when present, else tutor, session, course, then
-// the event id, so one learner's events stay ordered within a partition.
-const std::string& key_subject(const EventEnvelope& event);
+// The subject part of the Kafka key (also the CloudEvents subject), by the contract's partition-key
+// rule (libs/contracts): session.* events by session_id, the others by their subject as before.
+std::string_view key_subject(const EventEnvelope& event);
 // The Kafka key, "<tenant>/<key_subject>".
 std::string partition_key(const EventEnvelope& event);
 

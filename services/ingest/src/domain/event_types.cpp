@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -185,114 +186,84 @@ PayloadRule xapi_version() {
           }};
 }
 
-EventTypeSpec session_type(std::string detail, std::vector<PayloadRule> rules) {
-  return {"session." + detail, "class_session", detail, {SubjectField::kSession}, std::move(rules)};
+// Ingest's schema checks per type. The types themselves, their payload, detail and required subject
+// ids are the contract's (libs/contracts); build_specs joins the two.
+std::map<std::string, std::vector<PayloadRule>, std::less<>> payload_rules() {
+  const std::string cs = "class_session.";
+  std::map<std::string, std::vector<PayloadRule>, std::less<>> rules;
+
+  rules["xapi.statement"] = {xapi_statement_shape(), xapi_version()};
+
+  rules["session.scheduled"] = {required(cs + "scheduled.starts_at", "when the session starts"),
+                                             range(cs + "scheduled.planned_minutes", 0, 24 * 60)};
+  rules["session.started"] = {};
+  rules["session.participant_joined"] = {required(cs + "participant_joined.participant_id", "who joined"),
+                                one_of(cs + "participant_joined.role", {"host", "learner", "observer"}),
+                                one_of(cs + "participant_joined.device", {"web", "mobile", "vr", "mr"})};
+  rules["session.participant_left"] = {required(cs + "participant_left.participant_id", "who left"),
+                                one_of(cs + "participant_left.reason", {"left", "disconnected", "removed"})};
+  rules["session.scene_changed"] = {required(cs + "scene_changed.scene_id", "the new scene")};
+  rules["session.slide_changed"] = {required(cs + "slide_changed.deck_id", "the slide deck")};
+  rules["session.chat_message"] = {required(cs + "chat_message.message_id", "the message's id"),
+                                                required(cs + "chat_message.author_id", "who wrote it"),
+                                                required(cs + "chat_message.text", "the message text")};
+  rules["session.question_asked"] = {required(cs + "question_asked.question_id", "the question's id"),
+                                                  required(cs + "question_asked.author_id", "who asked"),
+                                                  required(cs + "question_asked.text", "the question text")};
+  rules["session.question_answered"] = {required(cs + "question_answered.question_id", "the question answered"),
+                                required(cs + "question_answered.answerer_id", "who answered"),
+                                required(cs + "question_answered.text", "the answer text")};
+  rules["session.poll_created"] = {required(cs + "poll_created.poll_id", "the poll's id"),
+                                                required(cs + "poll_created.question", "the poll question"),
+                                                min_count(cs + "poll_created.options", 2, "options")};
+  rules["session.poll_voted"] = {required(cs + "poll_voted.poll_id", "the poll voted in"),
+                                              required(cs + "poll_voted.voter_id", "who voted")};
+  rules["session.poll_closed"] = {required(cs + "poll_closed.poll_id", "the poll closed")};
+  rules["session.transcript_segment"] = {required(cs + "transcript_segment.speaker_id", "who spoke"),
+                                required(cs + "transcript_segment.text", "what was said"),
+                                ends_after_start(cs + "transcript_segment")};
+  rules["session.ended"] = {};
+
+  rules["quiz.submitted"] = {required("quiz_submission.quiz_id", "the quiz's id"),
+                    positive("quiz_submission.max_score", "the most points possible"),
+                    non_negative("quiz_submission.score"), score_within_max(),
+                    each_requires("quiz_submission.questions", "question_id", "the question's id")};
+
+  rules["ops.session_started"] = {required("tutoring_session_started.subject_area", "e.g. \"algebra\"")};
+  rules["ops.session_completed"] = {required("tutoring_session_completed.subject_area", "e.g. \"algebra\""),
+                    one_of("tutoring_session_completed.outcome",
+                           {"completed", "no_show_learner", "no_show_tutor", "cancelled", "failed"}, true),
+                    range("tutoring_session_completed.rating", 0, 5)};
+  rules["ops.ib_call_logged"] = {required("ib_call_logged.call_id", "the call's id"),
+                    one_of("ib_call_logged.reason",
+                           {"billing", "scheduling", "technical", "quality", "cancel_request", "other"}),
+                    one_of("ib_call_logged.sentiment", {"positive", "neutral", "negative"})};
+  rules["ops.tutor_availability_updated"] = {required("tutor_availability_updated.subject_area", "e.g. \"algebra\""),
+                    range("tutor_availability_updated.weekday", 0, 6),
+                    range("tutor_availability_updated.hour", 0, 23)};
+  rules["ops.customer_health_update"] = {range("customer_health_update.health_score", 0, 100),
+                    non_negative("customer_health_update.session_velocity")};
+  rules["ops.supply_demand_update"] = {required("supply_demand_update.subject_area", "e.g. \"algebra\""),
+                    range("supply_demand_update.hour", 0, 23)};
+  return rules;
 }
 
 std::vector<EventTypeSpec> build_specs() {
-  using S = SubjectField;
-  const std::string cs = "class_session.";
+  auto rules = payload_rules();
   std::vector<EventTypeSpec> specs;
-
-  specs.push_back({"xapi.statement", "xapi_statement", "", {S::kLearner}, {xapi_statement_shape(), xapi_version()}});
-
-  specs.push_back(session_type("scheduled", {required(cs + "scheduled.starts_at", "when the session starts"),
-                                             range(cs + "scheduled.planned_minutes", 0, 24 * 60)}));
-  specs.push_back(session_type("started", {}));
-  specs.push_back(session_type("participant_joined",
-                               {required(cs + "participant_joined.participant_id", "who joined"),
-                                one_of(cs + "participant_joined.role", {"host", "learner", "observer"}),
-                                one_of(cs + "participant_joined.device", {"web", "mobile", "vr", "mr"})}));
-  specs.push_back(session_type("participant_left",
-                               {required(cs + "participant_left.participant_id", "who left"),
-                                one_of(cs + "participant_left.reason", {"left", "disconnected", "removed"})}));
-  specs.push_back(session_type("scene_changed", {required(cs + "scene_changed.scene_id", "the new scene")}));
-  specs.push_back(session_type("slide_changed", {required(cs + "slide_changed.deck_id", "the slide deck")}));
-  specs.push_back(session_type("chat_message", {required(cs + "chat_message.message_id", "the message's id"),
-                                                required(cs + "chat_message.author_id", "who wrote it"),
-                                                required(cs + "chat_message.text", "the message text")}));
-  specs.push_back(session_type("question_asked", {required(cs + "question_asked.question_id", "the question's id"),
-                                                  required(cs + "question_asked.author_id", "who asked"),
-                                                  required(cs + "question_asked.text", "the question text")}));
-  specs.push_back(session_type("question_answered",
-                               {required(cs + "question_answered.question_id", "the question answered"),
-                                required(cs + "question_answered.answerer_id", "who answered"),
-                                required(cs + "question_answered.text", "the answer text")}));
-  specs.push_back(session_type("poll_created", {required(cs + "poll_created.poll_id", "the poll's id"),
-                                                required(cs + "poll_created.question", "the poll question"),
-                                                min_count(cs + "poll_created.options", 2, "options")}));
-  specs.push_back(session_type("poll_voted", {required(cs + "poll_voted.poll_id", "the poll voted in"),
-                                              required(cs + "poll_voted.voter_id", "who voted")}));
-  specs.push_back(session_type("poll_closed", {required(cs + "poll_closed.poll_id", "the poll closed")}));
-  specs.push_back(session_type("transcript_segment",
-                               {required(cs + "transcript_segment.speaker_id", "who spoke"),
-                                required(cs + "transcript_segment.text", "what was said"),
-                                ends_after_start(cs + "transcript_segment")}));
-  specs.push_back(session_type("ended", {}));
-
-  specs.push_back({"quiz.submitted",
-                   "quiz_submission",
-                   "",
-                   {S::kLearner},
-                   {required("quiz_submission.quiz_id", "the quiz's id"),
-                    positive("quiz_submission.max_score", "the most points possible"),
-                    non_negative("quiz_submission.score"), score_within_max(),
-                    each_requires("quiz_submission.questions", "question_id", "the question's id")}});
-
-  specs.push_back({"ops.session_started",
-                   "tutoring_session_started",
-                   "",
-                   {S::kLearner, S::kTutor},
-                   {required("tutoring_session_started.subject_area", "e.g. \"algebra\"")}});
-  specs.push_back({"ops.session_completed",
-                   "tutoring_session_completed",
-                   "",
-                   {S::kLearner, S::kTutor},
-                   {required("tutoring_session_completed.subject_area", "e.g. \"algebra\""),
-                    one_of("tutoring_session_completed.outcome",
-                           {"completed", "no_show_learner", "no_show_tutor", "cancelled", "failed"}, true),
-                    range("tutoring_session_completed.rating", 0, 5)}});
-  specs.push_back({"ops.ib_call_logged",
-                   "ib_call_logged",
-                   "",
-                   {S::kLearner},
-                   {required("ib_call_logged.call_id", "the call's id"),
-                    one_of("ib_call_logged.reason",
-                           {"billing", "scheduling", "technical", "quality", "cancel_request", "other"}),
-                    one_of("ib_call_logged.sentiment", {"positive", "neutral", "negative"})}});
-  specs.push_back({"ops.tutor_availability_updated",
-                   "tutor_availability_updated",
-                   "",
-                   {S::kTutor},
-                   {required("tutor_availability_updated.subject_area", "e.g. \"algebra\""),
-                    range("tutor_availability_updated.weekday", 0, 6),
-                    range("tutor_availability_updated.hour", 0, 23)}});
-  specs.push_back({"ops.customer_health_update",
-                   "customer_health_update",
-                   "",
-                   {S::kLearner},
-                   {range("customer_health_update.health_score", 0, 100),
-                    non_negative("customer_health_update.session_velocity")}});
-  specs.push_back({"ops.supply_demand_update",
-                   "supply_demand_update",
-                   "",
-                   {},
-                   {required("supply_demand_update.subject_area", "e.g. \"algebra\""),
-                    range("supply_demand_update.hour", 0, 23)}});
+  for (const auto& contract : contracts::event_types()) {
+    const auto found = rules.find(contract.type);
+    specs.push_back({std::string(contract.type), std::string(contract.payload_case), std::string(contract.detail),
+                     contract.required_subject,
+                     found == rules.end() ? std::vector<PayloadRule>() : std::move(found->second)});
+    if (found != rules.end()) rules.erase(found);
+  }
+  // A rule for a type the contract lacks is a programming error: the contract is the one list.
+  if (!rules.empty()) throw std::logic_error("payload rules for a type not in libs/contracts: " + rules.begin()->first);
   return specs;
 }
 
 }  // namespace
-
-std::string_view subject_field_name(SubjectField field) {
-  switch (field) {
-    case SubjectField::kLearner: return "learner_id";
-    case SubjectField::kTutor: return "tutor_id";
-    case SubjectField::kSession: return "session_id";
-    case SubjectField::kCourse: return "course_id";
-  }
-  return "";
-}
 
 const std::string& subject_value(const Subject& subject, SubjectField field) {
   switch (field) {

@@ -1,6 +1,7 @@
-// The catalogue of event types ingest accepts, as data: for each type, the payload case it requires,
-// the subject ids that must be set, and the payload's schema rules. Validation walks this table, so
-// adding a type means adding one entry here (and its payload to event.proto).
+// The event types ingest accepts: the contract's (libs/contracts: payload case, detail, required
+// subject ids) joined with ingest's schema rules for each payload. Validation walks this table;
+// adding a type means adding it to event.proto and libs/contracts (a test checks the two agree),
+// and its payload rules here.
 #pragma once
 
 #include <functional>
@@ -10,14 +11,13 @@
 #include <vector>
 
 #include "domain/event.h"
+#include "edfleet/contracts/event_types.h"
 #include "domain/outcome.h"
 
 namespace edfleet::ingest {
 
-enum class SubjectField { kLearner, kTutor, kSession, kCourse };
-
-// "learner_id", "tutor_id", ...
-std::string_view subject_field_name(SubjectField field);
+using contracts::SubjectField;
+using contracts::subject_field_name;
 const std::string& subject_value(const Subject& subject, SubjectField field);
 
 // One schema check of a payload. `check` returns a Rejection whose field path starts with

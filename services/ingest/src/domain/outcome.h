@@ -16,6 +16,7 @@ enum class RejectReason {
   kTooLarge,
   kTenantMismatch,
   kIdReused,          // the id was accepted before with different content
+  kSequenceConflict,  // session.*: another event holds this (tenant, session_id, sequence)
   kUnavailable,       // Kafka (or the ledger) did not answer in time; safe to retry
 };
 

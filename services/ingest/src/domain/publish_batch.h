@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "domain/event.h"
+#include "domain/session_sequence.h"
 #include "domain/outcome.h"
 #include "domain/validation.h"
 #include "edfleet/core/clock.h"
@@ -44,6 +45,7 @@ struct BatchResult {
   std::size_t duplicates = 0;
   std::size_t unavailable = 0;
   std::size_t published = 0;            // newly put on the stream by this call
+  std::uint64_t sequence_gaps = 0;      // session sequences skipped by the accepted events (SequenceGaps)
 };
 
 // Ids currently being published by some batch in this process. A batch claims the ids it is about to
@@ -67,7 +69,10 @@ class InFlightKeys {
 // Thread-safe: one instance serves every gRPC and HTTP call.
 class PublishBatch {
  public:
-  PublishBatch(EventPublisher& publisher, AcceptedEventLedger& ledger, core::Clock& clock, core::IdGenerator& ids,
+  // `slots` holds the per-session sequence slots (session_sequence.h), with the same claim semantics
+  // as `ledger` (which holds event ids) in a store of its own.
+  PublishBatch(EventPublisher& publisher, AcceptedEventLedger& ledger, AcceptedEventLedger& slots,
+               core::Clock& clock, core::IdGenerator& ids,
                PublishSettings settings);
 
   // Per-event outcomes for `events`. Fails as a whole only when the batch itself is unacceptable
@@ -86,14 +91,16 @@ class PublishBatch {
   // own once published); leaves it empty when nothing is accepted under that id.
   void process(std::vector<EventEnvelope>& events, const std::vector<std::size_t>& claimed,
                const std::vector<std::string>& hashes, std::vector<EventOutcome>& outcomes,
-               std::vector<std::string>& accepted_hashes, std::size_t& published);
+               std::vector<std::string>& accepted_hashes, std::size_t& published, std::uint64_t& gaps);
 
   EventPublisher& publisher_;
   AcceptedEventLedger& ledger_;
+  AcceptedEventLedger& slots_;
   core::Clock& clock_;
   core::IdGenerator& ids_;
   PublishSettings settings_;
   InFlightKeys in_flight_;
+  SequenceGaps sequence_gaps_;
 };
 
 }  // namespace edfleet::ingest

@@ -16,7 +16,13 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       accepted_(events_.Add({{"outcome", "accepted"}})),
       duplicate_(events_.Add({{"outcome", "duplicate"}})),
       rejected_(events_.Add({{"outcome", "rejected"}})),
-      unavailable_(events_.Add({{"outcome", "unavailable"}})) {}
+      unavailable_(events_.Add({{"outcome", "unavailable"}})),
+      sequence_gaps_(prometheus::BuildCounter()
+                         .Name("edfleet_ingest_session_sequence_gaps_total")
+                         .Help("Live-class sequence numbers skipped by accepted session.* events (lost, or "
+                               "not yet arrived), as this process saw them")
+                         .Register(registry)
+                         .Add({})) {}
 
 void IngestMetrics::record(const std::vector<EventOutcome>& outcomes) {
   for (const auto& outcome : outcomes) {

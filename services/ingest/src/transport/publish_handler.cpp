@@ -14,6 +14,7 @@ v1::RejectReason to_proto(RejectReason reason) {
     case RejectReason::kTooLarge: return v1::REJECT_REASON_TOO_LARGE;
     case RejectReason::kTenantMismatch: return v1::REJECT_REASON_TENANT_MISMATCH;
     case RejectReason::kIdReused: return v1::REJECT_REASON_ID_REUSED;
+    case RejectReason::kSequenceConflict: return v1::REJECT_REASON_SEQUENCE_CONFLICT;
     case RejectReason::kUnavailable: return v1::REJECT_REASON_UNAVAILABLE;
   }
   return v1::REJECT_REASON_UNSPECIFIED;
@@ -55,6 +56,7 @@ core::Result<v1::PublishResponse> PublishHandler::publish(std::vector<DecodedEve
   }
   for (std::size_t k = 0; k < positions.size(); ++k) outcomes[positions[k]] = std::move(result->outcomes[k]);
   metrics_.record(outcomes);
+  if (result->sequence_gaps > 0) metrics_.sequence_gaps(result->sequence_gaps);
 
   v1::PublishResponse response;
   std::size_t duplicates = 0, unavailable = 0;

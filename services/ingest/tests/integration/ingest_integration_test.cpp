@@ -18,7 +18,7 @@
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/ingest/v1/ingest.grpc.pb.h"
 #include "edfleet/kafka/message.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/testing/testing.h"
 
 using namespace edfleet;
@@ -99,7 +99,7 @@ Event chat(const std::string& id, const std::string& tenant) {
 // The records of one tenant (keys start with "<tenant>/").
 std::vector<kafka::ConsumedMessage> records_of(const std::string& tenant) {
   std::vector<kafka::ConsumedMessage> out;
-  for (auto& m : testing::read_topic(std::string(kafka::kEventsTopic))) {
+  for (auto& m : testing::read_topic(std::string(contracts::kEventsTopic))) {
     if (m.key.starts_with(tenant + "/")) out.push_back(std::move(m));
   }
   return out;

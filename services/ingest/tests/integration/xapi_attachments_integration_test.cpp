@@ -14,7 +14,7 @@
 #include "edfleet/core/hash.h"
 #include "edfleet/events/v1/event.pb.h"
 #include "edfleet/kafka/message.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/testing/testing.h"
 #include "xapi_http_test_support.h"
 
@@ -145,7 +145,7 @@ TEST_CASE("multipart/mixed: attachments matched by hash are stored and come back
 
   // Kafka first: the data is on the statements' events.
   std::map<std::string, std::vector<std::string>> on_topic;
-  for (auto& m : testing::read_topic(std::string(kafka::kEventsTopic))) {
+  for (auto& m : testing::read_topic(std::string(contracts::kEventsTopic))) {
     if (!m.key.starts_with("attach/")) continue;
     events::v1::Event event;
     REQUIRE(event.ParseFromString(m.value));

@@ -14,7 +14,7 @@
 #include "edfleet/core/time_format.h"
 #include "edfleet/events/v1/event.pb.h"
 #include "edfleet/kafka/message.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/testing/testing.h"
 #include "xapi_http_test_support.h"
 
@@ -57,7 +57,7 @@ struct Record {
 
 std::vector<Record> records_of(const std::string& tenant) {
   std::vector<Record> out;
-  for (auto& m : testing::read_topic(std::string(kafka::kEventsTopic))) {
+  for (auto& m : testing::read_topic(std::string(contracts::kEventsTopic))) {
     if (!m.key.starts_with(tenant + "/")) continue;
     Record r;
     r.key = m.key;

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "edfleet/events/v1/event.pb.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/testing/testing.h"
 #include "xapi_http_test_support.h"
 
@@ -62,7 +62,7 @@ void race(const std::vector<std::string>& bodies, Send send) {
 template <typename ScoreOf>
 void check_one_event_each(const std::string& tenant, const std::map<std::string, int>& winner, ScoreOf score_of) {
   std::map<std::string, std::vector<int>> on_stream;
-  for (auto& m : testing::read_topic(std::string(kafka::kEventsTopic))) {
+  for (auto& m : testing::read_topic(std::string(contracts::kEventsTopic))) {
     if (!m.key.starts_with(tenant + "/")) continue;
     events::v1::Event event;
     REQUIRE(event.ParseFromString(m.value));

@@ -1,50 +1,37 @@
 #include "domain/schema.h"
 
+#include "edfleet/contracts/event_types.h"
+
 #include <algorithm>
 
 namespace edfleet::rules {
 
 namespace {
-constexpr auto N = ValueKind::kNumber;
 constexpr auto S = ValueKind::kString;
-constexpr auto B = ValueKind::kBool;
 
+ValueKind kind_of(contracts::FieldKind kind) {
+  switch (kind) {
+    case contracts::FieldKind::kNumber: return ValueKind::kNumber;
+    case contracts::FieldKind::kString: return ValueKind::kString;
+    case contracts::FieldKind::kBool: return ValueKind::kBool;
+    case contracts::FieldKind::kAny: return ValueKind::kAny;
+  }
+  return ValueKind::kAny;
+}
+
+// The rule language's view of the event contract (libs/contracts): nothing is restated here.
 std::vector<EventTypeSpec> build() {
-  std::vector<EventTypeSpec> t;
-  t.push_back({"xapi.statement", "learner_id", {{"version", S}}, true});
-  t.push_back({"quiz.submitted", "learner_id",
-               {{"quiz_id", S}, {"attempt_id", S}, {"score", N}, {"max_score", N}, {"passed", B},
-                {"duration_seconds", N}}});
-  auto session = [&](std::string_view type, std::vector<FieldSpec> fields) {
-    fields.push_back({"sequence", N});
-    t.push_back({type, "session_id", std::move(fields)});
-  };
-  session("session.scheduled", {{"starts_at", N}, {"planned_minutes", N}, {"title", S}, {"host_id", S}});
-  session("session.started", {{"host_id", S}});
-  session("session.participant_joined", {{"participant_id", S}, {"role", S}, {"device", S}});
-  session("session.participant_left", {{"participant_id", S}, {"reason", S}});
-  session("session.scene_changed", {{"scene_id", S}, {"scene_name", S}});
-  session("session.slide_changed", {{"deck_id", S}, {"slide_index", N}});
-  session("session.chat_message", {{"message_id", S}, {"author_id", S}, {"text", S}});
-  session("session.question_asked", {{"question_id", S}, {"author_id", S}, {"text", S}});
-  session("session.question_answered", {{"question_id", S}, {"answerer_id", S}, {"text", S}});
-  session("session.poll_created", {{"poll_id", S}, {"question", S}});
-  session("session.poll_voted", {{"poll_id", S}, {"voter_id", S}, {"option_index", N}});
-  session("session.poll_closed", {{"poll_id", S}});
-  session("session.transcript_segment", {{"speaker_id", S}, {"start_ms", N}, {"end_ms", N}, {"text", S}});
-  session("session.ended", {{"reason", S}, {"duration_seconds", N}});
-  t.push_back({"ops.session_started", "learner_id", {{"subject_area", S}, {"first_session", B}, {"booked_for", N}}});
-  t.push_back({"ops.session_completed", "learner_id",
-               {{"subject_area", S}, {"outcome", S}, {"duration_minutes", N}, {"rating", N}, {"first_session", B}}});
-  t.push_back({"ops.ib_call_logged", "learner_id",
-               {{"call_id", S}, {"reason", S}, {"duration_seconds", N}, {"sentiment", S}}});
-  t.push_back({"ops.tutor_availability_updated", "tutor_id",
-               {{"subject_area", S}, {"weekday", N}, {"hour", N}, {"available_slots", N}}});
-  t.push_back({"ops.customer_health_update", "learner_id",
-               {{"health_score", N}, {"session_velocity", N}, {"ib_calls_30d", N}, {"plan", S}}});
-  t.push_back({"ops.supply_demand_update", "",
-               {{"subject_area", S}, {"hour", N}, {"open_requests", N}, {"available_tutors", N}}});
-  return t;
+  std::vector<EventTypeSpec> types;
+  for (const auto& contract : contracts::event_types()) {
+    EventTypeSpec type;
+    type.type = contract.type;
+    type.partition_key = contract.partition_by_subject ? contracts::subject_field_name(contract.partition_field)
+                                                       : std::string_view();
+    for (const auto& field : contract.fields) type.fields.push_back({field.name, kind_of(field.kind)});
+    type.free_form = contract.free_form;
+    types.push_back(std::move(type));
+  }
+  return types;
 }
 
 std::size_t distance(std::string_view a, std::string_view b) {

@@ -1,6 +1,6 @@
 // The event catalogue as the rule language sees it: each event type, the fields a rule may use
-// (with their kinds), and which subject id Kafka partitions it by. Mirrors services/ingest's type
-// table (README "Validation rules") and proto/edfleet/events/v1/event.proto.
+// (with their kinds), and which subject id Kafka partitions it by. Derived from the event contract
+// (libs/contracts), the one definition ingest validates against.
 #pragma once
 
 #include <string>

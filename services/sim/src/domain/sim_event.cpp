@@ -1,6 +1,7 @@
 #include "domain/sim_event.h"
 
 #include "domain/overloaded.h"
+#include "edfleet/contracts/event_types.h"
 
 namespace edfleet::sim {
 
@@ -15,19 +16,34 @@ const char* class_detail_name(const ClassDetail& detail) {
 }
 
 std::string event_type(const SimPayload& payload) {
-  return std::visit(
+  // The payload case (the proto field of Event.payload) names the type in the event contract.
+  const auto [payload_case, detail] = std::visit(
       Overloaded{
-          [](const XapiStatement&) -> std::string { return "xapi.statement"; },
-          [](const ClassSessionEvent& e) -> std::string { return std::string("session.") + class_detail_name(e.detail); },
-          [](const QuizSubmission&) -> std::string { return "quiz.submitted"; },
-          [](const TutoringSessionStarted&) -> std::string { return "ops.session_started"; },
-          [](const TutoringSessionCompleted&) -> std::string { return "ops.session_completed"; },
-          [](const IbCallLogged&) -> std::string { return "ops.ib_call_logged"; },
-          [](const TutorAvailabilityUpdated&) -> std::string { return "ops.tutor_availability_updated"; },
-          [](const CustomerHealthUpdate&) -> std::string { return "ops.customer_health_update"; },
-          [](const SupplyDemandUpdate&) -> std::string { return "ops.supply_demand_update"; },
+          [](const XapiStatement&) { return std::pair<std::string_view, std::string_view>{"xapi_statement", {}}; },
+          [](const ClassSessionEvent& e) {
+            return std::pair<std::string_view, std::string_view>{"class_session", class_detail_name(e.detail)};
+          },
+          [](const QuizSubmission&) { return std::pair<std::string_view, std::string_view>{"quiz_submission", {}}; },
+          [](const TutoringSessionStarted&) {
+            return std::pair<std::string_view, std::string_view>{"tutoring_session_started", {}};
+          },
+          [](const TutoringSessionCompleted&) {
+            return std::pair<std::string_view, std::string_view>{"tutoring_session_completed", {}};
+          },
+          [](const IbCallLogged&) { return std::pair<std::string_view, std::string_view>{"ib_call_logged", {}}; },
+          [](const TutorAvailabilityUpdated&) {
+            return std::pair<std::string_view, std::string_view>{"tutor_availability_updated", {}};
+          },
+          [](const CustomerHealthUpdate&) {
+            return std::pair<std::string_view, std::string_view>{"customer_health_update", {}};
+          },
+          [](const SupplyDemandUpdate&) {
+            return std::pair<std::string_view, std::string_view>{"supply_demand_update", {}};
+          },
       },
       payload);
+  const auto* type = contracts::find_event_type_by_payload(payload_case, detail);
+  return type == nullptr ? std::string() : std::string(type->type);
 }
 
 }  // namespace edfleet::sim

@@ -359,7 +359,7 @@ bool StreamGenerator::book_session(core::Timestamp now, int learner, bool count_
   booking.learner = learner;
   booking.tutor = tutor;
   booking.subject = subject;
-  booking.session_id = person_id("tut", bookings_.size() + 1);
+  booking.session_id = person_id("tut", bookings_.size() + 1) + "-" + ids_.uuid().substr(0, 8);
   booking.booked_at = now;
   booking.booked_for = slot + (rng_.chance(0.5) ? std::chrono::minutes(30) : std::chrono::minutes(0));
   booking.hour_key = hour_number(slot);
@@ -643,7 +643,10 @@ void StreamGenerator::on_class_announced(core::Timestamp now, int index) {
   LiveClass& live = world_.classes[static_cast<std::size_t>(index)];
   const auto& info = subject_info(live.subject);
   ++live.occurrences;
-  live.current_session = person_id("live", static_cast<std::size_t>(index) + 1) + "-" + std::to_string(live.occurrences);
+  // A live class occurrence is one session: its id is unique per run (from the run's id stream, as
+  // event ids are), so two runs of one seed never claim each other's (session, sequence) slots.
+  live.current_session = person_id("live", static_cast<std::size_t>(index) + 1) + "-" + std::to_string(live.occurrences) +
+                         "-" + ids_.uuid().substr(0, 8);
   const core::Timestamp starts_at = live.next_start;
   const std::string topic(info.topics[rng_.index(info.topics.size())]);
   emit(now, {{}, {}, live.current_session, live.course_id}, "classroom",

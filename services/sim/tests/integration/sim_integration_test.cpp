@@ -16,7 +16,7 @@
 #include "app/sim_app.h"
 #include "edfleet/core/subprocess.h"
 #include "edfleet/core/time_format.h"
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 #include "edfleet/testing/testing.h"
 #include "endpoints.h"
 
@@ -34,7 +34,7 @@ testing::ServiceProcess start_ingest() {
 
 // The records on edfleet.events.v1. The test cases of this binary run one after another and are its
 // only producers, so the records past a count taken before a case are what that case published.
-std::vector<kafka::ConsumedMessage> events_topic() { return testing::read_topic(std::string(kafka::kEventsTopic)); }
+std::vector<kafka::ConsumedMessage> events_topic() { return testing::read_topic(std::string(contracts::kEventsTopic)); }
 
 // Checks the records published since `before` records were there: `expected` of them, one per
 // event id, keyed "<tenant>/..." for the simulated tenants.
@@ -185,6 +185,7 @@ TEST_CASE("edfleet-sim: finds ingest in the endpoints file, prints JSON; an unre
   out.clear();
   err.clear();
   status = run_binary({"--count", "60", "--streams", "3", "--rate", "40", "--target", "http"}, out, err);
+  INFO("HTTP run stdout:\n" << out << "\nstderr:\n" << err);
   CHECK(status == 0);
   CHECK(out.find("-> http " + http_address(ingest)) != std::string::npos);
   CHECK(out.find("accepted         60") != std::string::npos);

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 
 struct rd_kafka_s;
 struct rd_kafka_mock_cluster_s;
@@ -18,7 +18,7 @@ class EmbeddedBroker {
  public:
   struct Options {
     int brokers = 1;
-    std::vector<TopicSpec> topics = fleet_topics();
+    std::vector<contracts::TopicSpec> topics = contracts::fleet_topics();
   };
 
   // Starts the brokers and creates `options.topics`; throws std::runtime_error on failure.

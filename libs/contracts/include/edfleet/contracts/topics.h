@@ -1,4 +1,4 @@
-// The fleet's Kafka topics: the single list of every topic edfleet produces to or consumes from, with
+// The fleet's Kafka topics (part of the event contract, libs/contracts): the single list of every topic edfleet produces to or consumes from, with
 // its partition count and payload type, so that brokers, charts and the CLI agree on one catalogue.
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace edfleet::kafka {
+namespace edfleet::contracts {
 
 // One topic of the catalogue. `payload_type` is the fully qualified protobuf message carried as the
 // record value (dead-letter topics carry the payload of their source topic unchanged).
@@ -37,4 +37,4 @@ std::string dlq_topic(std::string_view topic);
 // The catalogue entry named `name`, or nullptr when it is not a fleet topic.
 const TopicSpec* find_topic(std::string_view name);
 
-}  // namespace edfleet::kafka
+}  // namespace edfleet::contracts

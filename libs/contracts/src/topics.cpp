@@ -1,6 +1,6 @@
-#include "edfleet/kafka/topics.h"
+#include "edfleet/contracts/topics.h"
 
-namespace edfleet::kafka {
+namespace edfleet::contracts {
 
 const std::vector<TopicSpec>& fleet_topics() {
   static const std::vector<TopicSpec> topics = [] {
@@ -42,4 +42,4 @@ const TopicSpec* find_topic(std::string_view name) {
   return nullptr;
 }
 
-}  // namespace edfleet::kafka
+}  // namespace edfleet::contracts
