@@ -10,7 +10,7 @@
 #include "domain/access_policy.h"
 #include "domain/api_keys.h"
 #include "domain/authenticator.h"
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "domain/concurrency_limit.h"
 #include "domain/cors.h"
 #include "domain/grpc_web.h"
@@ -225,7 +225,7 @@ void wire_gateway(service::ServiceHost& host, GatewaySettings& s) {
   for (const auto& [kid, secret] : s.jwt_hs256_secrets) {
     std::string bytes = secret;
     if (secret.starts_with("base64:")) {
-      auto decoded = base64_decode(secret.substr(7));
+      auto decoded = core::base64_decode(secret.substr(7));
       require(decoded.has_value(), "jwt.hs256_secrets." + kid + ": not valid base64");
       bytes = *decoded;
     }

@@ -4,7 +4,7 @@
 
 #include "domain/api_keys.h"
 #include "domain/authenticator.h"
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "edfleet/core/hash.h"
 #include "fake_key_store.h"
 
@@ -44,7 +44,7 @@ TEST_CASE("a created key is stored hashed and shown once in efk_<id>.<secret> fo
   auto parsed = parse_api_key(created->key);
   REQUIRE(parsed);
   CHECK(parsed->id == record.id);
-  CHECK(base64url_decode(parsed->secret)->size() == 32);
+  CHECK(core::base64url_decode(parsed->secret)->size() == 32);
   auto stored = store.find(record.id);
   REQUIRE(stored);
   CHECK(stored->secret_sha256 == core::sha256_hex(parsed->secret));

@@ -2,10 +2,11 @@
 // refused.
 #include <catch2/catch.hpp>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "domain/credentials.h"
 
 using namespace edfleet::gateway;
+namespace core = edfleet::core;
 
 namespace {
 const std::string kSecret = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
@@ -28,7 +29,7 @@ TEST_CASE("an API key as a bearer token") {
 }
 
 TEST_CASE("an API key as Basic credentials (id:secret), the xAPI convention") {
-  auto r = parse_authorization("Basic " + base64_encode("efk_0123456789abcdef:" + kSecret));
+  auto r = parse_authorization("Basic " + core::base64_encode("efk_0123456789abcdef:" + kSecret));
   REQUIRE(r.ok());
   const auto& key = std::get<ApiKeyCredential>(*r);
   CHECK(key.id == "efk_0123456789abcdef");
@@ -38,14 +39,14 @@ TEST_CASE("an API key as Basic credentials (id:secret), the xAPI convention") {
 TEST_CASE("the whole API key as the Basic user name or password") {
   for (const std::string& pair : {kKey + ":", ":" + kKey, "efk_0123456789abcdef:" + kKey}) {
     INFO(pair);
-    auto r = parse_authorization("Basic " + base64_encode(pair));
+    auto r = parse_authorization("Basic " + core::base64_encode(pair));
     REQUIRE(r.ok());
     const auto& key = std::get<ApiKeyCredential>(*r);
     CHECK(key.id == "efk_0123456789abcdef");
     CHECK(key.secret == kSecret);
   }
   // A user that names another key than the password's is refused.
-  auto other = parse_authorization("Basic " + base64_encode("efk_ffff:" + kKey));
+  auto other = parse_authorization("Basic " + core::base64_encode("efk_ffff:" + kKey));
   REQUIRE_FALSE(other.ok());
   CHECK(other.error().code == edfleet::core::ErrorCode::kUnauthenticated);
 }
@@ -58,9 +59,9 @@ TEST_CASE("other bearer tokens are JWTs, verified later") {
 
 TEST_CASE("malformed credentials are UNAUTHENTICATED") {
   for (const std::string& header : std::vector<std::string>{"Digest abc", "Bearer", "Bearer ", "Bearer efk_0123.short", "Bearer efk_ABC." + kSecret,
-                             "Basic !!!", "Basic " + base64_encode("no-colon"),
-                             "Basic " + base64_encode("user:" + kSecret), "Basic " + base64_encode("efk_01:tiny"),
-                             "Basic " + base64_encode(":"), "Basic " + base64_encode("user:efk_01.tiny")}) {
+                             "Basic !!!", "Basic " + core::base64_encode("no-colon"),
+                             "Basic " + core::base64_encode("user:" + kSecret), "Basic " + core::base64_encode("efk_01:tiny"),
+                             "Basic " + core::base64_encode(":"), "Basic " + core::base64_encode("user:efk_01.tiny")}) {
     INFO(header);
     auto r = parse_authorization(header);
     REQUIRE_FALSE(r.ok());

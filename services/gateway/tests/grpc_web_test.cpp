@@ -5,10 +5,11 @@
 #include <string>
 #include <vector>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "domain/grpc_web.h"
 
 using namespace edfleet::gateway;
+namespace core = edfleet::core;
 using edfleet::core::ErrorCode;
 
 namespace {
@@ -110,9 +111,9 @@ TEST_CASE("a truncated body is an error at finish") {
 
 TEST_CASE("text mode: base64 decoded chunk by chunk, then framed") {
   // A text-mode body as a client may send it: two frames, each base64-encoded on its own.
-  const std::string body = base64_encode(frame(0, "first")) + base64_encode(frame(0, "second!"));
+  const std::string body = core::base64_encode(frame(0, "first")) + core::base64_encode(frame(0, "second!"));
   for (std::size_t chunk = 1; chunk <= body.size(); ++chunk) {
-    Base64StreamDecoder decoder;
+    core::Base64StreamDecoder decoder;
     FrameParser parser(100);
     std::vector<Frame> frames;
     for (std::size_t i = 0; i < body.size(); i += chunk) {

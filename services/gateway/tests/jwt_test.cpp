@@ -2,7 +2,7 @@
 // one has its own tests).
 #include <catch2/catch.hpp>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "domain/jwt.h"
 
 using namespace edfleet;
@@ -26,7 +26,7 @@ class FakeKeyRing final : public JwtKeyRing {
 };
 
 std::string token(const nlohmann::json& header, const nlohmann::json& claims, const std::string& signature = "valid") {
-  return base64url_encode(header.dump()) + "." + base64url_encode(claims.dump()) + "." + base64url_encode(signature);
+  return core::base64url_encode(header.dump()) + "." + core::base64url_encode(claims.dump()) + "." + core::base64url_encode(signature);
 }
 
 nlohmann::json good_claims() {
@@ -63,12 +63,12 @@ TEST_CASE("a valid token maps to the caller") {
 }
 
 TEST_CASE("structure: three base64url segments, a JSON header with alg, a signature") {
-  for (const std::string& bad : std::vector<std::string>{"", "a.b", "a.b.c.d", "!!.e30.c2ln", base64url_encode("[]") + ".e30.c2ln",
-                          base64url_encode("{\"alg\":\"HS256\"}") + ".bm90IGpzb24.c2ln",
-                          base64url_encode("{\"typ\":\"JWT\"}") + ".e30.c2ln",
-                          base64url_encode("{\"alg\":5}") + ".e30.c2ln",
-                          base64url_encode("{\"alg\":\"HS256\"}") + ".e30.",
-                          base64url_encode("{\"alg\":\"HS256\",\"crit\":[\"b64\"]}") + ".e30.c2ln"}) {
+  for (const std::string& bad : std::vector<std::string>{"", "a.b", "a.b.c.d", "!!.e30.c2ln", core::base64url_encode("[]") + ".e30.c2ln",
+                          core::base64url_encode("{\"alg\":\"HS256\"}") + ".bm90IGpzb24.c2ln",
+                          core::base64url_encode("{\"typ\":\"JWT\"}") + ".e30.c2ln",
+                          core::base64url_encode("{\"alg\":5}") + ".e30.c2ln",
+                          core::base64url_encode("{\"alg\":\"HS256\"}") + ".e30.",
+                          core::base64url_encode("{\"alg\":\"HS256\",\"crit\":[\"b64\"]}") + ".e30.c2ln"}) {
     INFO(bad);
     auto r = decode_jwt(bad);
     REQUIRE_FALSE(r.ok());
@@ -80,7 +80,7 @@ TEST_CASE("alg none is refused in any spelling, even with an empty signature") {
   for (const char* alg : {"none", "None", "NONE", "nOnE"}) {
     INFO(alg);
     const std::string unsigned_token =
-        base64url_encode(nlohmann::json{{"alg", alg}}.dump()) + "." + base64url_encode(good_claims().dump()) + ".";
+        core::base64url_encode(nlohmann::json{{"alg", alg}}.dump()) + "." + core::base64url_encode(good_claims().dump()) + ".";
     auto r = decode_jwt(unsigned_token);
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error().message, Catch::Contains("alg none"));

@@ -93,8 +93,8 @@ TEST_CASE("algorithm confusion: an HS256 token keyed with the RSA public key is 
 TEST_CASE("alg none never verifies") {
   OpensslJwtKeyRing ring;
   ring.add_hs256("h1", kSecret);
-  auto unsigned_token = base64url_encode(nlohmann::json{{"alg", "none"}, {"kid", "h1"}}.dump()) + "." +
-                        base64url_encode(claims().dump()) + ".";
+  auto unsigned_token = core::base64url_encode(nlohmann::json{{"alg", "none"}, {"kid", "h1"}}.dump()) + "." +
+                        core::base64url_encode(claims().dump()) + ".";
   CHECK_FALSE(check(ring, unsigned_token).ok());
   CHECK_FALSE(ring.verify(JwtHeader{"none", "h1"}, "x.y", "sig").ok());
 }

@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 
 namespace edfleet::gateway::testing {
 
@@ -51,7 +51,7 @@ inline nlohmann::json jwk(const Pkey& key, const std::string& kid) {
     std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
     BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
     BN_free(bn);
-    return base64url_encode(bytes);
+    return core::base64url_encode(bytes);
   };
   return {{"kty", "RSA"}, {"kid", kid}, {"use", "sig"}, {"alg", "RS256"},
           {"n", component(OSSL_PKEY_PARAM_RSA_N)}, {"e", component(OSSL_PKEY_PARAM_RSA_E)}};
@@ -80,8 +80,8 @@ inline std::string sign_hs256(const std::string& secret, const std::string& inpu
 // A compact JWS: header and claims as given, signed by `sign(signing input)`.
 template <typename Sign>
 std::string make_jwt(const nlohmann::json& header, const nlohmann::json& claims, Sign sign) {
-  const std::string input = base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
-  return input + "." + base64url_encode(sign(input));
+  const std::string input = core::base64url_encode(header.dump()) + "." + core::base64url_encode(claims.dump());
+  return input + "." + core::base64url_encode(sign(input));
 }
 
 }  // namespace edfleet::gateway::testing

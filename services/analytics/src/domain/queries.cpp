@@ -9,24 +9,11 @@ namespace edfleet::analytics {
 
 namespace {
 
-bool is_slug_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
 core::Error invalid_tenant() {
   return core::Error::invalid("tenant must match [a-z0-9][a-z0-9_-]{0,62}", "tenant");
 }
 
 }  // namespace
-
-bool is_tenant_slug(std::string_view text) {
-  if (text.empty() || text.size() > 63) return false;
-  if (text.front() == '_' || text.front() == '-') return false;
-  for (char c : text) {
-    if (!is_slug_char(c)) return false;
-  }
-  return true;
-}
 
 core::Result<EventCountsQuery> resolve_event_counts_query(const EventCountsQuery& query,
                                                           core::Timestamp now) {

@@ -1,6 +1,8 @@
 // AnalyticsQueries: the read use cases (event counts per day and type, one learner's summary).
 #pragma once
 
+#include "edfleet/core/tenant.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -19,8 +21,7 @@ inline constexpr int kMaxRangeDays = 366;     // days in the range, both ends in
 inline constexpr std::size_t kMaxTypeFilters = 100;
 inline constexpr std::size_t kMaxIdLength = 256;
 
-// True for a tenant slug: [a-z0-9][a-z0-9_-]{0,62}.
-bool is_tenant_slug(std::string_view text);
+using core::is_tenant_slug;  // edfleet/core/tenant.h
 
 struct EventCountsQuery {
   std::string from_day;             // "YYYY-MM-DD" UTC; empty = kDefaultRangeDays before to_day

@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 
 namespace edfleet::gateway {
 namespace {
@@ -34,8 +34,8 @@ void require_rsa(const std::shared_ptr<EVP_PKEY>& key, const std::string& kid) {
 }
 
 std::shared_ptr<EVP_PKEY> rsa_from_jwk(const std::string& n_b64, const std::string& e_b64, const std::string& kid) {
-  auto n = base64url_decode(n_b64);
-  auto e = base64url_decode(e_b64);
+  auto n = core::base64url_decode(n_b64);
+  auto e = core::base64url_decode(e_b64);
   if (!n || !e || n->empty() || e->empty()) throw std::invalid_argument("JWKS key '" + kid + "': n and e must be base64url");
   std::unique_ptr<BIGNUM, decltype(&BN_free)> bn_n(
       BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr), BN_free);

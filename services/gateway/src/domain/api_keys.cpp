@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "domain/access_policy.h"
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "edfleet/core/hash.h"
 
 namespace edfleet::gateway {
@@ -52,7 +52,7 @@ core::Result<CreatedApiKey> ApiKeyService::create(const std::string& tenant, con
     for (int attempt = 0; attempt < 3; ++attempt) {  // an id collision (2^-64) is retried
       ApiKeyRecord record;
       record.id = std::string(kApiKeyPrefix) + to_hex(secrets_.random_bytes(8));
-      const std::string secret = base64url_encode(secrets_.random_bytes(32));
+      const std::string secret = core::base64url_encode(secrets_.random_bytes(32));
       record.tenant = tenant;
       record.name = name;
       record.roles = unique_roles;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 
 namespace edfleet::gateway {
 namespace {
@@ -69,7 +69,7 @@ core::Result<Credentials> parse_authorization(std::string_view header) {
   if (iequals_prefix(header, "Basic ")) {
     std::string_view encoded = header.substr(6);
     while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
-    auto decoded = base64_decode(encoded);
+    auto decoded = core::base64_decode(encoded);
     if (!decoded) return unauthenticated("malformed Basic credentials (not base64)");
     auto colon = decoded->find(':');
     if (colon == std::string::npos) return unauthenticated("malformed Basic credentials (no ':')");
@@ -101,13 +101,6 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
     difference = difference | static_cast<unsigned char>(a[i] ^ b[i]);
   }
   return difference == 0;
-}
-
-bool is_tenant_slug(std::string_view text) {
-  if (text.empty() || text.size() > 63) return false;
-  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lower_alnum(text[0])) return false;
-  return std::all_of(text.begin() + 1, text.end(), [&](char c) { return lower_alnum(c) || c == '_' || c == '-'; });
 }
 
 std::string Principal::roles_text() const {

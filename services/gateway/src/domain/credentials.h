@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "edfleet/core/result.h"
+#include "edfleet/core/tenant.h"
 
 namespace edfleet::gateway {
 
@@ -45,8 +46,7 @@ std::string format_api_key(std::string_view id, std::string_view secret);
 // where two values differ.
 bool constant_time_equals(std::string_view a, std::string_view b);
 
-// True for a tenant slug: [a-z0-9][a-z0-9_-]{0,62} (the fleet-wide tenant format).
-bool is_tenant_slug(std::string_view text);
+using core::is_tenant_slug;  // edfleet/core/tenant.h
 
 // The authenticated caller of a request.
 struct Principal {

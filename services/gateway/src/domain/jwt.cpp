@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "domain/access_policy.h"
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "domain/text.h"
 
 namespace edfleet::gateway {
@@ -16,7 +16,7 @@ core::Error unauthenticated(std::string message) {
 }
 
 std::optional<nlohmann::json> decode_object(std::string_view segment) {
-  auto bytes = base64url_decode(segment);
+  auto bytes = core::base64url_decode(segment);
   if (!bytes) return std::nullopt;
   auto parsed = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
@@ -53,7 +53,7 @@ core::Result<DecodedJwt> decode_jwt(std::string_view token) {
   if (!header) return unauthenticated("the header is not a base64url JSON object");
   auto claims = decode_object(token.substr(first + 1, second - first - 1));
   if (!claims) return unauthenticated("the payload is not a base64url JSON object");
-  auto signature = base64url_decode(token.substr(second + 1));
+  auto signature = core::base64url_decode(token.substr(second + 1));
   if (!signature) return unauthenticated("the signature is not base64url");
 
   auto alg = header->find("alg");

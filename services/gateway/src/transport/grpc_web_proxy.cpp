@@ -5,7 +5,7 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include "domain/access_policy.h"
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "domain/grpc_web.h"
 #include "domain/metadata_policy.h"
 #include "edfleet/core/log.h"
@@ -30,7 +30,7 @@ void add_metadata(HeaderList& out, const MetadataList& metadata) {
       continue;
     }
     if (key.ends_with("-bin")) {
-      out.emplace_back(key, base64_encode(value));
+      out.emplace_back(key, core::base64_encode(value));
     } else if (is_valid_ascii_metadata_value(value)) {
       out.emplace_back(key, value);
     }
@@ -214,7 +214,7 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
     FrameParser parser(options_.max_message_bytes);
     core::Result<void> parsed;
     if (content_type->text) {
-      Base64StreamDecoder decoder;
+      core::Base64StreamDecoder decoder;
       std::string bytes;
       constexpr std::size_t kChunk = 16 * 1024;
       for (std::size_t at = 0; parsed.ok() && at < req.body.size(); at += kChunk) {
@@ -259,7 +259,7 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
     std::string key = name;
     std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
     if (key.ends_with("-bin")) {
-      if (auto decoded = base64_decode(value)) context.AddMetadata(key, *decoded);
+      if (auto decoded = core::base64_decode(value)) context.AddMetadata(key, *decoded);
     } else if (is_valid_ascii_metadata_value(value)) {
       context.AddMetadata(key, value);
     }
@@ -316,7 +316,7 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
     metadata.insert(metadata.end(), batch.trailers.begin(), batch.trailers.end());
     if (!status.error_details().empty()) metadata.emplace_back("grpc-status-details-bin", status.error_details());
     for (const auto& [key, value] : metadata) {
-      if (key == "grpc-status-details-bin") res.set_header(key, base64_encode(value));
+      if (key == "grpc-status-details-bin") res.set_header(key, core::base64_encode(value));
     }
     refuse(status.error_code(), status.error_message(), metadata);
     return;
@@ -337,10 +337,10 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
     HeaderList trailers;
     add_metadata(trailers, batch.trailers);
     if (!batch.status.error_details().empty()) {
-      trailers.emplace_back("grpc-status-details-bin", base64_encode(batch.status.error_details()));
+      trailers.emplace_back("grpc-status-details-bin", core::base64_encode(batch.status.error_details()));
     }
     body += encode_trailer_frame(static_cast<int>(batch.status.error_code()), batch.status.error_message(), trailers);
-    res.set_content(exchange->text ? base64_encode(body) : body, exchange->content_type.c_str());
+    res.set_content(exchange->text ? core::base64_encode(body) : body, exchange->content_type.c_str());
     finish(*exchange, code_name(batch.status.error_code()));
     return;
   }
@@ -373,14 +373,14 @@ void GrpcWebProxy::handle(const httplib::Request& req, httplib::Response& res) {
       HeaderList trailers;
       add_metadata(trailers, batch.trailers);
       if (!status.error_details().empty()) {
-        trailers.emplace_back("grpc-status-details-bin", base64_encode(status.error_details()));
+        trailers.emplace_back("grpc-status-details-bin", core::base64_encode(status.error_details()));
       }
       out += encode_trailer_frame(static_cast<int>(status.error_code()), status.error_message(), trailers);
       code = code_name(status.error_code());
     }
     if (!out.empty()) {
       // Text mode: each flush is base64-encoded on its own (padding may end up mid-stream).
-      if (exchange->text) out = base64_encode(out);
+      if (exchange->text) out = core::base64_encode(out);
       if (!sink.write(out.data(), out.size())) {
         upstream.cancel();
         finish(*exchange, "CANCELLED");

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api_key_admin.h"
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "edfleet/core/clock.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/ingest/v1/ingest.grpc.pb.h"
@@ -99,7 +99,7 @@ httplib::Client through_gateway(const std::string& key_label = "") {
 // HTTP Basic for a key, as a raw header line.
 std::string basic_header(const std::string& key_label) {
   const auto& key = fleet().keys.at(key_label);
-  return "Authorization: Basic " + gateway::base64_encode(key.id + ":" + key.secret) + "\r\n";
+  return "Authorization: Basic " + core::base64_encode(key.id + ":" + key.secret) + "\r\n";
 }
 
 std::string statement(const std::string& id) {
@@ -351,7 +351,7 @@ TEST_CASE("attack: guessing keys from one address is cut off before the key stor
   // Three unknown keys (each a database lookup) use up 127.0.0.2's allowance of failures...
   for (int i = 0; i < 3; ++i) {
     CHECK(request("127.0.0.2", "Authorization: Basic " +
-                                   gateway::base64_encode("efk_00000000000000" + std::to_string(10 + i) +
+                                   core::base64_encode("efk_00000000000000" + std::to_string(10 + i) +
                                                                   ":guess") +
                                    "\r\n") == "HTTP/1.1 401 Unauthorized");
   }

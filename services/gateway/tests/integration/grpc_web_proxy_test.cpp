@@ -29,7 +29,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "domain/grpc_web.h"
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/testing/testing.h"
@@ -231,7 +231,7 @@ void parse_frames(std::string body, Response& out) {
 }
 
 std::string text_decode(const std::string& text) {
-  Base64StreamDecoder decoder;
+  core::Base64StreamDecoder decoder;
   std::string bytes;
   REQUIRE(decoder.feed(text, bytes).ok());
   REQUIRE(decoder.finish(bytes).ok());
@@ -245,7 +245,7 @@ Response call(int port, const std::string& method, httplib::Headers headers = {}
   std::string body;
   append_frame(body, 0, payload);
   headers.emplace("Authorization", "Bearer " + jwt());
-  auto result = client.Post(method.c_str(), headers, text ? base64_encode(body) : body,
+  auto result = client.Post(method.c_str(), headers, text ? core::base64_encode(body) : body,
                             text ? "application/grpc-web-text" : "application/grpc-web+proto");
   REQUIRE(result);
   Response response;
@@ -264,7 +264,7 @@ httplib::Request stream_request(bool text, std::function<void(const std::string&
   request.path = "/echo.v1.Echo/Stream";
   request.headers = {{"Authorization", "Bearer " + jwt()},
                      {"Content-Type", text ? "application/grpc-web-text" : "application/grpc-web+proto"}};
-  request.body = text ? base64_encode(body) : body;
+  request.body = text ? core::base64_encode(body) : body;
   request.content_receiver = [receive](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
     receive(std::string(data, length));
     return true;
@@ -282,7 +282,7 @@ TEST_CASE("the gateway forwards calls to a fake upstream with the right metadata
     const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
     auto response = call(port, "/echo.v1.Echo/Unary",
                          {{"x-edfleet-tenant", "evil"}, {"X-Edfleet-Roles", "admin"}, {"x-custom", "hello"},
-                          {"custom-bin", base64_encode(std::string("\x01\x02", 2))}, {"cookie", "session=1"},
+                          {"custom-bin", core::base64_encode(std::string("\x01\x02", 2))}, {"cookie", "session=1"},
                           {"traceparent", "00-" + trace + "-00f067aa0ba902b7-01"}});
     REQUIRE(response.status == 200);
     REQUIRE(response.messages.size() == 1);
@@ -340,7 +340,7 @@ TEST_CASE("the gateway forwards calls to a fake upstream with the right metadata
       CHECK(response.header("grpc-status") == "3");
       // httplib's client percent-decodes header values as it reads them: the wire had "bad %C3%BC input".
       CHECK(response.header("grpc-message") == "bad \xc3\xbc input");
-      CHECK(response.header("grpc-status-details-bin") == base64_encode("detail-bytes"));
+      CHECK(response.header("grpc-status-details-bin") == core::base64_encode("detail-bytes"));
       CHECK(response.header("x-why") == "because");
       CHECK(response.messages.empty());
       CHECK(response.trailers.empty());

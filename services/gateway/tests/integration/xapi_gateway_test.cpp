@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api_key_admin.h"
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 #include "edfleet/core/hash.h"
 #include "edfleet/testing/testing.h"
 #include "test_keys.h"
@@ -317,7 +317,7 @@ TEST_CASE("the alternate syntax: POST ?method=GET, credentials in the form or th
   auto writer = client("alpha_writer");
   const std::string id = "7d1c2d4e-0f4b-4e2a-9c1e-0a0b0c0d0e04";
   const auto& key = deployment().keys.at("alpha_writer");
-  const std::string basic = "Basic " + gateway::base64_encode(key.id + ":" + key.secret);
+  const std::string basic = "Basic " + core::base64_encode(key.id + ":" + key.secret);
   // PUT through the alternate syntax, the credentials only in the form.
   auto put = client().Post("/xapi/statements?method=PUT", {},
                            form({{"X-Experience-API-Version", "1.0.3"}, {"Authorization", basic},
@@ -511,7 +511,7 @@ struct FakeIngest {
       json headers = json::object();
       for (const auto& [name, value] : req.headers) headers[to_lower(name)] = value;
       json body = {{"method", req.method}, {"target", req.target}, {"headers", headers},
-                   {"body", gateway::base64_encode(req.body)}};
+                   {"body", core::base64_encode(req.body)}};
       res.status = req.method == "DELETE" ? 204 : 200;
       res.set_header("ETag", "\"abc\"");
       res.set_header("Last-Modified", "Wed, 25 Nov 2026 03:00:00 GMT");
@@ -591,7 +591,7 @@ TEST_CASE("what crosses the gateway: target, body and xAPI headers in; xAPI head
   const json seen = json::parse(r->body);
   CHECK(seen["method"] == "PUT");
   CHECK(seen["target"] == target);  // byte for byte: '+' and %-escapes untouched
-  CHECK(gateway::base64_decode(seen["body"].get<std::string>()) == body);
+  CHECK(core::base64_decode(seen["body"].get<std::string>()) == body);
   const json& h = seen["headers"];
   CHECK(h["content-type"] == "multipart/mixed; boundary=xyz");
   CHECK(h["x-experience-api-version"] == "1.0.3");
@@ -643,7 +643,7 @@ TEST_CASE("what crosses the gateway: target, body and xAPI headers in; xAPI head
   REQUIRE(alternate->status == 200);
   const json forwarded = json::parse(alternate->body);
   CHECK(forwarded["headers"]["x-edfleet-tenant"] == "acme");
-  CHECK(gateway::base64_decode(forwarded["body"].get<std::string>()) ==
+  CHECK(core::base64_decode(forwarded["body"].get<std::string>()) ==
         form({{"X-Experience-API-Version", "1.0.3"}, {"statementId", "x"}}));
 }
 

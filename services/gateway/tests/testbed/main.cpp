@@ -114,7 +114,7 @@ int main() {
     if (!admin.revoke(revoked, "acme")) throw std::runtime_error("revoking the revoked key failed");
 
     // JWT keys: an HS256 secret and an RSA key published in a JWKS file.
-    const std::string hs256_secret = gateway::base64url_encode(gateway::OpensslSecretSource().random_bytes(32));
+    const std::string hs256_secret = core::base64url_encode(gateway::OpensslSecretSource().random_bytes(32));
     auto rsa = t::generate_rsa();
     const auto dir = std::filesystem::temp_directory_path() / ("edfleet-testbed-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);

@@ -1,5 +1,6 @@
 #include "adapters/openssl_jws_verifier.h"
 
+#include "edfleet/core/base64.h"
 #include "edfleet/core/hash.h"
 
 #include <memory>
@@ -31,35 +32,7 @@ const EVP_MD* digest_for_alg(std::string_view alg) {
   return nullptr;
 }
 
-// Base64 (RFC 4648) in either alphabet, padding optional; nullopt on any other character.
-std::optional<std::string> base64_decode(std::string_view text, bool url) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned int buffer = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (const char c : text) {
-    int value = -1;
-    if (c >= 'A' && c <= 'Z') value = c - 'A';
-    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') value = c - '0' + 52;
-    else if (c == (url ? '-' : '+')) value = 62;
-    else if (c == (url ? '_' : '/')) value = 63;
-    else if (c == '=') {
-      ++padding;
-      continue;
-    }
-    if (value < 0 || padding > 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned int>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  if (bits >= 6 || padding > 2) return std::nullopt;  // a lone trailing character is not base64
-  return out;
-}
+
 
 }  // namespace
 
@@ -78,9 +51,9 @@ core::Result<VerifiedJws> OpenSslJwsVerifier::verify(std::string_view compact) {
   if (second == std::string_view::npos || compact.find('.', second + 1) != std::string_view::npos) {
     return malformed("the JWS is not in compact serialisation (header.payload.signature)");
   }
-  const auto header_text = base64_decode(compact.substr(0, first), true);
-  const auto payload = base64_decode(compact.substr(first + 1, second - first - 1), true);
-  const auto signature = base64_decode(compact.substr(second + 1), true);
+  const auto header_text = core::base64url_decode(compact.substr(0, first));
+  const auto payload = core::base64url_decode(compact.substr(first + 1, second - first - 1));
+  const auto signature = core::base64url_decode(compact.substr(second + 1));
   if (!header_text || !payload || !signature) return malformed("the JWS has a part that is not base64url");
   const auto header = nlohmann::json::parse(*header_text, nullptr, false);
   if (!header.is_object()) return malformed("the JWS header is not a JSON object");
@@ -98,7 +71,7 @@ core::Result<VerifiedJws> OpenSslJwsVerifier::verify(std::string_view compact) {
   if (!chain.is_array() || chain.empty() || !chain[0].is_string()) {
     return malformed("the JWS header's x5c must be a non-empty array of base64 certificates");
   }
-  const auto der = base64_decode(chain[0].get_ref<const std::string&>(), false);
+  const auto der = core::base64_decode(chain[0].get_ref<const std::string&>());
   if (!der) return malformed("the first x5c certificate is not base64");
   const auto* bytes = reinterpret_cast<const unsigned char*>(der->data());
   std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &bytes, static_cast<long>(der->size())), X509_free);

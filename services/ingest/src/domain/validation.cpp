@@ -73,16 +73,6 @@ std::string session_detail(const Payload& payload) {
 
 }  // namespace
 
-bool is_tenant_slug(std::string_view text) {
-  if (text.empty() || text.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(text[0])) return false;
-  for (char c : text.substr(1)) {
-    if (!alnum(c) && c != '_' && c != '-') return false;
-  }
-  return true;
-}
-
 std::optional<Rejection> validate_event(EventEnvelope& event, std::string_view caller_tenant,
                                         const ValidationLimits& limits, core::Timestamp now) {
   // id first: every later rejection is reported against it.

@@ -2,6 +2,8 @@
 // type catalogue (event_types.h) and the caller's tenant.
 #pragma once
 
+#include "edfleet/core/tenant.h"
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -19,8 +21,7 @@ struct ValidationLimits {
   std::size_t max_id_length = 256;                  // subject ids and source
 };
 
-// True for a tenant slug: [a-z0-9][a-z0-9_-]{0,62}.
-bool is_tenant_slug(std::string_view text);
+using core::is_tenant_slug;  // edfleet/core/tenant.h
 
 // Checks `event` and, when `caller_tenant` is set (the authenticated tenant from the gateway), fills
 // an empty event tenant with it. Returns the first rule the event breaks, or nullopt when it is valid.

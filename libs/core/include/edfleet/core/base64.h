@@ -1,4 +1,5 @@
-// Base64 for gRPC-Web text mode, HTTP Basic credentials, binary metadata and JWTs.
+// Base64 for gRPC-Web text mode, HTTP Basic credentials, binary metadata, JWTs and JWS: one
+// implementation for the fleet.
 //
 // gRPC-Web text mode base64-encodes every flush of the response on its own, so a text-mode body is
 // a concatenation of padded base64 strings ("AAAAAAo=gAAAAA9n..."): it is not one valid base64
@@ -13,7 +14,7 @@
 
 #include "edfleet/core/result.h"
 
-namespace edfleet::gateway {
+namespace edfleet::core {
 
 // Standard alphabet (RFC 4648 section 4), padded.
 std::string base64_encode(std::string_view data);
@@ -47,4 +48,4 @@ class Base64StreamDecoder {
   bool failed_ = false;
 };
 
-}  // namespace edfleet::gateway
+}  // namespace edfleet::core

@@ -1,8 +1,8 @@
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 
 #include <array>
 
-namespace edfleet::gateway {
+namespace edfleet::core {
 namespace {
 
 constexpr char kStandard[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -129,4 +129,4 @@ core::Result<void> Base64StreamDecoder::finish(std::string& out) {
   return {};
 }
 
-}  // namespace edfleet::gateway
+}  // namespace edfleet::core

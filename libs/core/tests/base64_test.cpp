@@ -5,9 +5,9 @@
 #include <random>
 #include <string>
 
-#include "domain/base64.h"
+#include "edfleet/core/base64.h"
 
-using namespace edfleet::gateway;
+using namespace edfleet::core;
 
 namespace {
 
