@@ -23,7 +23,7 @@ namespace edfleet::ingest {
 
 class PgAcceptedEventLedger final : public AcceptedEventLedger {
  public:
-  // `table`: accepted_events (event ids), or session_sequence_slots (migration 0007: the same shape,
+  // `table`: accepted_events (event ids), or session_sequence_slots (migration 0008: the same shape,
   // for the per-session sequence slots), named by the code, never by configuration.
   explicit PgAcceptedEventLedger(pg::ConnectionPool& pool, const std::string& table = "accepted_events");
 
