@@ -24,8 +24,9 @@ using xapi::DocumentMethod;
 // req.params, but a document sent as application/x-www-form-urlencoded is content, not parameters.
 using http::query_parameters;
 
-xapi::Preconditions preconditions_of(const httplib::Request& req) {
+xapi::Preconditions preconditions_of(const httplib::Request& req, xapi::Version version) {
   xapi::Preconditions p;
+  p.version = version;
   if (req.has_header("If-Match")) p.if_match = req.get_header_value("If-Match");
   if (req.has_header("If-None-Match")) p.if_none_match = req.get_header_value("If-None-Match");
   return p;
@@ -96,6 +97,7 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
       return;
     }
     const xapi::DocumentKey key{target->scope, *target->id};
+    const xapi::Preconditions preconditions = preconditions_of(req, prepared->version);
     switch (method) {
       case DocumentMethod::kGet: {
         auto document = documents.get(key);
@@ -106,8 +108,9 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
         res.set_header("ETag", xapi::quoted_etag(document->etag));
         res.set_header("Last-Modified", http_date(document->updated));
         // If-None-Match on a GET that matches: the client's copy is current (RFC 7232 3.2, 304).
-        if (const auto p = preconditions_of(req); p.if_none_match &&
-            !xapi::check_preconditions(kind, DocumentMethod::kGet, {std::nullopt, p.if_none_match}, &*document)) {
+        if (preconditions.if_none_match &&
+            !xapi::check_preconditions(kind, DocumentMethod::kGet, {std::nullopt, preconditions.if_none_match},
+                                       &*document)) {
           res.status = 304;
           return;
         }
@@ -115,9 +118,9 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
         res.set_content(document->content, document->content_type);
         return;
       }
-      case DocumentMethod::kPut: done = documents.put(key, incoming_of(req), preconditions_of(req)); break;
-      case DocumentMethod::kPost: done = documents.post(key, incoming_of(req), preconditions_of(req)); break;
-      case DocumentMethod::kDelete: done = documents.remove(key, preconditions_of(req)); break;
+      case DocumentMethod::kPut: done = documents.put(key, incoming_of(req), preconditions); break;
+      case DocumentMethod::kPost: done = documents.post(key, incoming_of(req), preconditions); break;
+      case DocumentMethod::kDelete: done = documents.remove(key, preconditions); break;
     }
     if (!done) {
       core::log::info("xAPI document refused", {{"tenant", prepared->caller.tenant},
