@@ -688,3 +688,59 @@ TEST_CASE("Communication 3.2: unknown parameters, parameters in the wrong case, 
     CHECK(r.error().message.find(row.says) != std::string::npos);
   }
 }
+
+TEST_CASE("Data 4.5 / 4.6 (2.0): answers to 2.0 requests carry UTC timestamps; fine durations are accepted",
+          "[xapi][conformance]") {
+  // Stored under 1.0.3 with the zone it was sent with (statement and SubStatement), answered to 2.0 in UTC.
+  json s = json::parse(xapi_test::kBaseStatement);
+  s["timestamp"] = "2026-11-25T10:30:00.123+01:00";
+  s["object"] = json::parse(kSub);
+  s["object"]["timestamp"] = "20261125T093000";  // ISO 8601 basic, no zone: UTC
+  s["stored"] = "2026-11-25T09:31:00.000Z";
+  const json utc = json::parse(with_utc_timestamps(s.dump()));
+  CHECK(utc["timestamp"] == "2026-11-25T09:30:00.123Z");
+  CHECK(utc["object"]["timestamp"] == "2026-11-25T09:30:00.000Z");
+  CHECK(utc["stored"] == "2026-11-25T09:31:00.000Z");
+  CHECK(comparison_hash(utc) == comparison_hash(s));
+  // Already UTC (stored under 2.0): the very same text, not re-serialised.
+  const std::string stored_utc = utc.dump();
+  CHECK(with_utc_timestamps(stored_utc) == stored_utc);
+
+  // Data 4.6: "On receiving a Duration with more than 0.01 second precision, the LRS SHOULD* NOT reject the
+  // request but MAY truncate": accepted in both versions, and the same statement as its truncation.
+  for (const Version v : {Version::k1_0, Version::k2_0}) {
+    for (const char* duration : {"PT1M30.123456S", "PT0.0001S", "P3Y1M29DT4H35M59.145678S", "PT16559.14159S"}) {
+      json fine = json::parse(xapi_test::kBaseStatement);
+      fine["result"] = {{"duration", duration}};
+      INFO(duration << (v == Version::k1_0 ? " [1.0.3]" : " [2.0]"));
+      CHECK(validate_statement(fine, {v}).ok());
+    }
+  }
+  json fine = json::parse(xapi_test::kBaseStatement);
+  fine["result"] = {{"duration", "PT1M30.123456S"}};
+  json truncated = fine;
+  truncated["result"]["duration"] = "PT1M30.12S";
+  CHECK(comparison_hash(fine) == comparison_hash(truncated));
+}
+
+TEST_CASE("Communication 2.1.3: format=canonical keeps one entry per language map for any Accept-Language",
+          "[xapi][conformance]") {
+  json s = json::parse(xapi_test::kBaseStatement);
+  s["verb"]["display"] = {{"en-US", "completed"}, {"fr-FR", "terminé"}, {"de", "abgeschlossen"}};
+  s["object"]["definition"] = {{"name", {{"en-US", "Algebra"}, {"fr-FR", "Algèbre"}}},
+                               {"interactionType", "choice"},
+                               {"choices", json::array({{{"id", "a"}, {"description", {{"en", "A"}, {"fr", "Un"}}}}})}};
+  // Headers a browser or library sends, and malformed ones: none may fail the request.
+  const std::vector<std::string> headers = {"fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "en-US,en;q=0.9", "*",
+                                            "de-CH", "", ",", ";q=0.5", "en;q=", "en;q=abc", "en;q=1e999", "fr;q=nan",
+                                            "-", "en--US", "EN", "zh-Hant-TW;q=0.3, x-pig-latin", "  fr  ;  q=0.2 "};
+  for (const auto& header : headers) {
+    INFO("Accept-Language: \"" << header << "\"");
+    json canonical;
+    REQUIRE_NOTHROW(canonical = canonical_format(s, accepted_languages(header)));
+    CHECK(canonical["verb"]["display"].size() == 1);
+    CHECK(canonical["object"]["definition"]["name"].size() == 1);
+    CHECK(canonical["object"]["definition"]["choices"][0]["description"].size() == 1);
+  }
+  CHECK(canonical_format(s, accepted_languages("de;q=0.8, fr;q=0.9"))["verb"]["display"] == json{{"fr-FR", "terminé"}});
+}

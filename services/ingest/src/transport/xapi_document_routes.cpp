@@ -153,8 +153,8 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&)>
 // through `handler_for` (nullptr: the resource does not take that method).
 void serve_alternate(const httplib::Request& req, httplib::Response& res, const std::string& path,
                      const std::function<const Handler*(const std::string& method)>& handler_for) {
-  const auto refuse = [&res](const std::string& message, const std::string& field) {
-    if (!res.has_header(kVersionHeader)) res.set_header(kVersionHeader, "1.0.3");
+  const auto refuse = [&req, &res](const std::string& message, const std::string& field) {
+    if (!res.has_header(kVersionHeader)) res.set_header(kVersionHeader, answer_version(req));
     send_error(res, core::Error::invalid(message, field));
   };
   const auto query = query_parameters(req);

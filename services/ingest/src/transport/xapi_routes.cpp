@@ -136,11 +136,17 @@ std::optional<std::string> hex_decode(std::string_view text) {
   return out;
 }
 
-// A stored statement in the requested format (exact: as stored, no re-serialisation).
-std::string formatted(const std::string& stored, const std::string& format, const std::vector<std::string>& languages) {
-  if (format == "ids") return xapi::ids_format(json::parse(stored)).dump();
-  if (format == "canonical") return xapi::canonical_format(json::parse(stored), languages).dump();
-  return stored;
+// A stored statement in the requested format (exact: as stored, no re-serialisation), with its timestamps
+// in UTC for 2.0 requests (those stored under 1.0.3 keep their zone).
+std::string formatted(const std::string& stored, const std::string& format, const std::vector<std::string>& languages,
+                      xapi::Version version) {
+  if (format != "ids" && format != "canonical") {
+    return version == xapi::Version::k2_0 ? xapi::with_utc_timestamps(stored) : stored;
+  }
+  json statement = json::parse(stored);
+  if (version == xapi::Version::k2_0) xapi::timestamps_in_utc(statement);
+  if (format == "ids") return xapi::ids_format(statement).dump();
+  return xapi::canonical_format(statement, languages).dump();
 }
 
 const std::set<std::string, std::less<>> kGetParameters = {
@@ -340,7 +346,8 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
           }
           res.set_header("Last-Modified", http_date(found->stored));
           std::string body = formatted(found->statement, params.count("format") ? params["format"] : "exact",
-                                       xapi::accepted_languages(req.get_header_value("Accept-Language")));
+                                       xapi::accepted_languages(req.get_header_value("Accept-Language")),
+                                       prepared->version);
           if (params.count("attachments") && params["attachments"] == "true") {
             send_with_attachments(res, *shared->reader, prepared->caller.tenant, std::move(body), {&found->statement},
                                   prepared->trace_id);
@@ -386,7 +393,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
         core::Timestamp latest{};
         for (std::size_t i = 0; i < rows.size(); ++i) {
           if (i > 0) body += ",";
-          body += formatted(rows[i].statement, format, languages);
+          body += formatted(rows[i].statement, format, languages, prepared->version);
           latest = std::max(latest, rows[i].stored);
         }
         body += "],\"more\":" + json(more).dump() + "}";
@@ -417,7 +424,10 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
       send_error(res, alternate_request.error());
       return;
     }
-    const httplib::Request& inner = *alternate_request;
+    httplib::Request inner = std::move(alternate_request).value();
+    // The Content-Type form field only SHOULD* name the content's type, and the content of a Statements
+    // request is statements ("Storing binary data is not supported with this syntax"): JSON when unnamed.
+    if (!inner.body.empty() && !inner.has_header("Content-Type")) inner.headers.emplace("Content-Type", "application/json");
     const std::string& method = inner.method;
     if (method == "PUT") {
       write(inner, res, true);
@@ -468,8 +478,8 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
   server.Patch("/xapi/statements", not_allowed);
 
   // About: the versions this LRS speaks. No version header and no credentials needed (Communication 2.8).
-  server.Get("/xapi/about", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header(kVersionHeader, "2.0.0");
+  server.Get("/xapi/about", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_header(kVersionHeader, answer_version(req));
     res.status = 200;
     res.set_content(json{{"version", {"1.0.3", "2.0.0"}}, {"extensions", json::object()}}.dump(), "application/json");
   });

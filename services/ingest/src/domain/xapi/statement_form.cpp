@@ -189,19 +189,82 @@ json comparison_form(const json& statement) {
   return s;
 }
 
-void normalise_for_storage(json& statement, Version version) {
-  if (version != Version::k2_0 || !statement.is_object()) return;
-  const auto to_utc = [](json& holder) {
-    if (!holder.is_object() || !holder.contains("timestamp") || !holder["timestamp"].is_string()) return;
-    if (auto utc = normalised_timestamp(holder["timestamp"].get_ref<const std::string&>(), Version::k2_0)) {
-      holder["timestamp"] = std::move(*utc);
-    }
-  };
-  to_utc(statement);
-  if (statement.contains("object") && statement["object"].is_object() &&
-      statement["object"].value("objectType", "") == "SubStatement") {
-    to_utc(statement["object"]);
+namespace {
+
+// The statement itself and, when its object is a SubStatement, that too: both can carry a context and a
+// timestamp.
+template <typename Json, typename Fn>
+void for_statement_and_substatement(Json& statement, Fn&& fn) {
+  fn(statement);
+  const auto object = statement.find("object");
+  if (object != statement.end() && object->is_object() && object->value("objectType", "") == "SubStatement") {
+    fn(*object);
   }
+}
+
+// The contextActivities object of a statement, when it has one.
+template <typename Json>
+Json* context_activities_of(Json& statement) {
+  const auto context = statement.find("context");
+  if (context == statement.end() || !context->is_object()) return nullptr;
+  const auto activities = context->find("contextActivities");
+  if (activities == context->end() || !activities->is_object()) return nullptr;
+  return &*activities;
+}
+
+bool has_single_context_activity(const json& statement) {
+  const json* activities = context_activities_of(statement);
+  if (activities == nullptr) return false;
+  return std::any_of(activities->begin(), activities->end(), [](const json& value) { return value.is_object(); });
+}
+
+}  // namespace
+
+void normalise_for_storage(json& statement, Version version) {
+  if (!statement.is_object()) return;
+  for_statement_and_substatement(statement, [](json& s) {
+    json* activities = context_activities_of(s);
+    if (activities == nullptr) return;
+    for (auto& value : *activities) {
+      if (value.is_object()) value = json::array({std::move(value)});
+    }
+  });
+  if (version != Version::k2_0) return;
+  for_statement_and_substatement(statement, [](json& s) {
+    if (!s.contains("timestamp") || !s["timestamp"].is_string()) return;
+    if (auto utc = normalised_timestamp(s["timestamp"].get_ref<const std::string&>(), Version::k2_0)) {
+      s["timestamp"] = std::move(*utc);
+    }
+  });
+}
+
+bool changed_for_storage(const json& statement, Version version) {
+  if (!statement.is_object()) return false;
+  if (version == Version::k2_0) return true;  // timestamps are rewritten (a cheap check would cost as much)
+  bool changed = false;
+  for_statement_and_substatement(statement, [&changed](const json& s) { changed = changed || has_single_context_activity(s); });
+  return changed;
+}
+
+void timestamps_in_utc(json& statement) {
+  if (!statement.is_object()) return;
+  for_statement_and_substatement(statement, [](json& s) { normalise_timestamp(s, "timestamp"); });
+}
+
+std::string with_utc_timestamps(const std::string& statement_text) {
+  // The text is the LRS's own compact serialisation: every timestamp is written "timestamp":"...". A key
+  // of that name elsewhere (inside extensions) only costs the parse below.
+  constexpr std::string_view kKey = "\"timestamp\":\"";
+  bool all_utc = true;
+  for (auto at = statement_text.find(kKey); at != std::string::npos && all_utc; at = statement_text.find(kKey, at + 1)) {
+    const auto close = statement_text.find('"', at + kKey.size());
+    all_utc = close != std::string::npos && close > at + kKey.size() && statement_text[close - 1] == 'Z';
+  }
+  if (all_utc) return statement_text;
+  json statement = json::parse(statement_text, nullptr, false);
+  if (!statement.is_object()) return statement_text;
+  timestamps_in_utc(statement);
+  return statement.dump();
 }
 
 std::string comparison_hash(const json& statement) {

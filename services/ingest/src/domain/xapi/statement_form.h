@@ -23,11 +23,29 @@ namespace edfleet::ingest::xapi {
 // to 0.01 s (Data 4.6). Expects a valid statement (validate_statement first).
 nlohmann::json comparison_form(const nlohmann::json& statement);
 
-// What the LRS changes in an accepted statement before storing it: under 2.0 the timestamps (statement
-// and SubStatement) are rewritten as the same instant in UTC (Data 4.5: the LRS SHOULD* return UTC).
-// 1.0.3 statements keep their serialisation. Call after validate_statement; it does not change the
-// comparison hash (the comparison form normalises timestamps itself).
+// What the LRS changes in an accepted statement before storing it:
+//  - every version: a contextActivities property given as a single Activity (parent, grouping, category,
+//    other; in the statement and in a SubStatement) becomes an array of that one Activity (Data 2.4.6.2:
+//    "the LRS MUST return every value in the contextActivities Object as an array");
+//  - under 2.0 the timestamps (statement and SubStatement) are rewritten as the same instant in UTC
+//    (Data 4.5: the LRS SHOULD* return UTC). 1.0.3 statements otherwise keep their serialisation.
+// Call after validate_statement; it does not change the comparison hash (the comparison form makes the
+// same changes itself).
 void normalise_for_storage(nlohmann::json& statement, Version version);
+
+// Whether normalise_for_storage would change `statement`: lets the write path store most statements
+// without copying them.
+bool changed_for_storage(const nlohmann::json& statement, Version version);
+
+// The timestamps of a statement and of its SubStatement rewritten as the same instants in UTC
+// (format_timestamp), whichever version's syntax they were stored in.
+void timestamps_in_utc(nlohmann::json& statement);
+
+// A stored statement's text as answered to a 2.0 request (Data 4.5: the LRS SHOULD* return timestamps in
+// UTC). Statements stored under 1.0.3 keep the zone they were sent with; for 2.0 clients their timestamps
+// are rewritten in UTC. Returns the text as it is, without parsing it, when every timestamp in it is UTC
+// already (what the LRS stored under 2.0).
+std::string with_utc_timestamps(const std::string& statement_text);
 
 // SHA-256 (hex) of the comparison form's canonical serialisation (keys sorted): equal hashes mean
 // equal statements by the spec's comparison rules.
