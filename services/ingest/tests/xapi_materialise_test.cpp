@@ -30,7 +30,14 @@ TEST_CASE("columns_of: the query columns of a stored statement", "[xapi][materia
   voiding["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided";
   voiding["object"] = {{"objectType", "StatementRef"}, {"id", "8F87CCDE-BB56-4C2E-AB83-44982EF22DF0"}};
   CHECK(columns_of(voiding)->voids == "8f87ccde-bb56-4c2e-ab83-44982ef22df0");
+  CHECK(columns_of(voiding)->statement_ref == "8f87ccde-bb56-4c2e-ab83-44982ef22df0");
   CHECK_FALSE(columns_of(voiding)->activity_id);
+  // Any statement targeting another (Communication 2.1.3, Filter Conditions for StatementRefs).
+  json referring = voiding;
+  referring["verb"]["id"] = "http://adlnet.gov/expapi/verbs/experienced";
+  CHECK_FALSE(columns_of(referring)->voids);
+  CHECK(columns_of(referring)->statement_ref == "8f87ccde-bb56-4c2e-ab83-44982ef22df0");
+  CHECK_FALSE(c->statement_ref);
 
   json agent_object = s;
   agent_object["object"] = {{"objectType", "Agent"}, {"mbox", "mailto:bob@example.com"}};

@@ -488,16 +488,6 @@ std::string form(const std::vector<std::pair<std::string, std::string>>& fields)
   return body;
 }
 
-// The statements of a query answer, by id.
-std::vector<std::string> ids_in(const httplib::Result& r) {
-  std::vector<std::string> ids;
-  if (!r || r->status != 200) return ids;
-  const json result = json::parse(r->body);
-  for (const auto& s : result["statements"]) ids.push_back(s["id"].get<std::string>());
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
-
 // An HTTP-date (RFC 7231) of `t`, to the second.
 std::string http_date_of(core::Timestamp t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
@@ -719,40 +709,68 @@ TEST_CASE("Communication 2.1.3: format=ids and format=canonical with Accept-Lang
   }
 }
 
-TEST_CASE("Communication 2.1.4: statements targeting a voided statement come back with the voiding statement",
+TEST_CASE("Communication 2.1.3 / 2.1.4: statements targeting a voided statement come back with the voiding statement",
           "[xapi][conformance][integration]") {
   auto c = client();
   const std::string tenant = "conf-voided-refs";
   const std::string target = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e70";
   const std::string voiding = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e71";
   const std::string referring = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e72";
+  const std::string chained = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e73";  // targets `referring`
+  const auto targeting = [](const std::string& id, const std::string& who, const std::string& verb,
+                            const std::string& object) {
+    return json{{"id", id},
+                {"actor", {{"mbox", "mailto:" + who + "@example.com"}}},
+                {"verb", {{"id", "http://adlnet.gov/expapi/verbs/" + verb}}},
+                {"object", {{"objectType", "StatementRef"}, {"id", object}}}};
+  };
   const std::string before = utc_now();
   REQUIRE(post(c, tenant, statement(target).dump(), "2.0.0")->status == 200);
   REQUIRE(eventually(c, tenant, "statementId=" + target, 200));
-  json v = {{"id", voiding},
-            {"actor", {{"mbox", "mailto:admin@example.com"}}},
-            {"verb", {{"id", "http://adlnet.gov/expapi/verbs/voided"}}},
-            {"object", {{"objectType", "StatementRef"}, {"id", target}}}};
-  REQUIRE(post(c, tenant, v.dump(), "2.0.0")->status == 200);
-  json ref = {{"id", referring},
-              {"actor", {{"mbox", "mailto:bob@example.com"}}},
-              {"verb", {{"id", "http://adlnet.gov/expapi/verbs/experienced"}}},
-              {"object", {{"objectType", "StatementRef"}, {"id", target}}}};
-  REQUIRE(post(c, tenant, ref.dump(), "2.0.0")->status == 200);
-  REQUIRE(eventually(c, tenant, "statementId=" + referring, 200));
+  REQUIRE(post(c, tenant, targeting(voiding, "admin", "voided", target).dump(), "2.0.0")->status == 200);
   REQUIRE(eventually(c, tenant, "statementId=" + target, 404));
+  const std::string between = utc_now();
+  REQUIRE(post(c, tenant, targeting(referring, "bob", "experienced", target).dump(), "2.0.0")->status == 200);
+  REQUIRE(post(c, tenant, targeting(chained, "eve", "commented", referring).dump(), "2.0.0")->status == 200);
+  REQUIRE(eventually(c, tenant, "statementId=" + chained, 200));
   const std::string after = utc_now();
 
-  std::vector<std::string> expected = {voiding, referring};
-  std::sort(expected.begin(), expected.end());
+  const std::string completed = "verb=" + url_encoded("http://adlnet.gov/expapi/verbs/completed");
+  struct Row {
+    const char* rule;
+    std::string query;
+    std::vector<std::string> expected;  // newest first
+  };
+  const std::vector<Row> rows = {
+      {"no filter: everything but the voided statement", "", {chained, referring, voiding}},
+      {"since", "since=" + url_encoded(before), {chained, referring, voiding}},
+      {"until", "until=" + url_encoded(after), {chained, referring, voiding}},
+      {"ascending", "ascending=true", {voiding, referring, chained}},
+      // The voided statement's verb: the statements targeting it match (and what targets those).
+      {"verb of the voided target", completed, {chained, referring, voiding}},
+      {"verb of the voided target, since: only what came after", completed + "&since=" + url_encoded(between),
+       {chained, referring}},
+      {"verb of the voided target, until: only what came before", completed + "&until=" + url_encoded(between),
+       {voiding}},
+      {"verb of the voided target, limit 1: the newest targeting statement", completed + "&limit=1", {chained}},
+      {"agent of the voided target",
+       "agent=" + url_encoded(R"({"mbox": "mailto:ada@example.com"})"), {chained, referring, voiding}},
+      {"activity of the voided target", "activity=" + url_encoded("https://lms.example.com/course/algebra-1"),
+       {chained, referring, voiding}},
+      {"a targeting statement's own verb, and what targets it",
+       "verb=" + url_encoded("http://adlnet.gov/expapi/verbs/experienced"), {chained, referring}},
+      {"a verb nothing has", "verb=" + url_encoded("http://adlnet.gov/expapi/verbs/failed"), {}},
+  };
   for (const std::string version : {"1.0.3", "2.0.0"}) {
-    for (const std::string& query : std::vector<std::string>{"limit=10", "since=" + url_encoded(before),
-                                    "until=" + url_encoded(after), "since=" + url_encoded(before) + "&until=" + url_encoded(after),
-                                    "ascending=true"}) {
-      auto r = get(c, tenant, query, version);
+    for (const auto& row : rows) {
+      auto r = get(c, tenant, row.query, version);
       REQUIRE(r);
-      INFO(version << " ?" << query << " -> " << r->status << " " << r->body);
-      CHECK(ids_in(r) == expected);
+      INFO(version << " " << row.rule << ": ?" << row.query << " -> " << r->status << " " << r->body);
+      REQUIRE(r->status == 200);
+      std::vector<std::string> ids;
+      const json result = json::parse(r->body);
+      for (const auto& s : result["statements"]) ids.push_back(s["id"].get<std::string>());
+      CHECK(ids == row.expected);
     }
   }
 }

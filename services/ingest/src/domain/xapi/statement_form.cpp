@@ -521,8 +521,9 @@ core::Result<StatementColumns> columns_of(const json& s) {
     c.activity_id = object.value("id", "");
   } else if (type == "Agent" || type == "Group") {
     c.object_agent_key = actor_key(object);
-  } else if (type == "StatementRef" && c.verb_id == "http://adlnet.gov/expapi/verbs/voided") {
-    c.voids = to_lower(object.value("id", ""));
+  } else if (type == "StatementRef") {
+    c.statement_ref = to_lower(object.value("id", ""));
+    if (c.verb_id == "http://adlnet.gov/expapi/verbs/voided") c.voids = c.statement_ref;
   }
   if (s.contains("context") && s["context"].is_object() && s["context"].contains("registration") &&
       s["context"]["registration"].is_string()) {

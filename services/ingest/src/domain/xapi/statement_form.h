@@ -79,6 +79,7 @@ struct StatementColumns {
   std::optional<std::string> activity_id;        // object is an Activity
   std::optional<std::string> registration;       // context.registration, lower-case
   std::optional<std::string> voids;              // a voiding statement's target id, lower-case
+  std::optional<std::string> statement_ref;      // the target id of a StatementRef object (any verb), lower-case
   std::vector<std::string> related_agents;       // actor keys of every Agent/Group mentioned (unique)
   std::vector<std::string> related_activities;   // ids of every Activity mentioned (unique)
 };
