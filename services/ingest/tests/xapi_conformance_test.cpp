@@ -743,4 +743,18 @@ TEST_CASE("Communication 2.1.3: format=canonical keeps one entry per language ma
     CHECK(canonical["object"]["definition"]["choices"][0]["description"].size() == 1);
   }
   CHECK(canonical_format(s, accepted_languages("de;q=0.8, fr;q=0.9"))["verb"]["display"] == json{{"fr-FR", "terminé"}});
+
+  // RFC 2616 14.4 per language map: a range matches its tag or a longer tag it is a prefix of ("fr" matches
+  // "fr-FR"); the most preferred range that matches wins, even over a same-language guess.
+  json maps = json::parse(xapi_test::kBaseStatement);
+  maps["verb"]["display"] = {{"en-GB", "finished"}, {"fr-FR", "terminé"}};
+  const auto display_for = [&](const char* header) {
+    return canonical_format(maps, accepted_languages(header))["verb"]["display"];
+  };
+  CHECK(display_for("en-US, fr;q=0.9") == json{{"fr-FR", "terminé"}});
+  CHECK(display_for("en, en-GB;q=0.2, fr;q=0.5") == json{{"fr-FR", "terminé"}});  // the longest range decides
+  CHECK(display_for("en-US") == json{{"en-GB", "finished"}});  // nothing matches: the same primary language
+  CHECK(display_for("fr;q=0.5, en-GB") == json{{"en-GB", "finished"}});
+  CHECK(display_for("de, *;q=0.1") == json{{"en-GB", "finished"}});  // "*": any, the first
+  CHECK(display_for("FR-fr") == json{{"fr-FR", "terminé"}});
 }

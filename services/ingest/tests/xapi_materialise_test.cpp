@@ -152,7 +152,11 @@ TEST_CASE("format=ids keeps only identifiers; canonical keeps one language", "[x
   CHECK(ids["context"]["contextActivities"]["parent"] == json::parse(R"({"id": "http://example.com/p"})"));
   CHECK(ids["result"] == s["result"]);
 
-  const json de = canonical_format(s, accepted_languages("de-CH, en;q=0.8"));
+  // RFC 2616 14.4: "de-CH" does not match "de" (a range matches its tag and longer ones); a client that
+  // takes any German says so ("de-CH, de;q=0.9").
+  const json swiss = canonical_format(s, accepted_languages("de-CH, en;q=0.8"));
+  CHECK(swiss["verb"]["display"] == json::parse(R"({"en-US": "completed"})"));
+  const json de = canonical_format(s, accepted_languages("de-CH, de;q=0.9, en;q=0.8"));
   CHECK(de["verb"]["display"] == json::parse(R"({"de": "beendet"})"));
   CHECK(de["object"]["definition"]["name"] == json::parse(R"({"de-DE": "Ä"})"));
   CHECK(de["object"]["definition"]["description"] == json::parse(R"({"en-US": "d"})"));

@@ -709,6 +709,46 @@ TEST_CASE("Communication 2.1.3: format=ids and format=canonical with Accept-Lang
   }
 }
 
+TEST_CASE("Communication 2.1.3: format=canonical answers for any Accept-Language, every way it can be asked",
+          "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e61";
+  json s = statement(id);
+  s["verb"]["display"] = {{"en-US", "completed"}, {"fr-FR", "terminé"}};
+  s["object"]["definition"] = {{"name", {{"en-US", "Algebra"}, {"fr-FR", "Algèbre"}}}};
+  REQUIRE(post(c, "conf-canonical", s.dump())->status == 200);
+  REQUIRE(eventually(c, "conf-canonical", "statementId=" + id, 200));
+  const std::vector<std::string> languages = {"fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "*", "en", "",
+                                              "en;q=", "fr;q=abc", "en;q=1e999", ",,", "-", "EN-us"};
+  for (const auto& language : languages) {
+    for (const std::string version : {"1.0.3", "2.0.0"}) {
+      auto h = xapi_headers("conf-canonical", version);
+      h.emplace("Accept-Language", language);
+      INFO("Accept-Language: \"" << language << "\" " << version);
+      for (const std::string& query : std::vector<std::string>{"statementId=" + id + "&format=canonical",
+                                                               "format=canonical",
+                                                               "format=canonical&limit=1&attachments=true"}) {
+        INFO("?" << query);
+        auto r = c.Get(("/xapi/statements?" + query).c_str(), h);
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        auto head = c.Head(("/xapi/statements?" + query).c_str(), h);
+        REQUIRE(head);
+        CHECK(head->status == 200);
+      }
+      if (version == "1.0.3") {
+        auto alternate = c.Post("/xapi/statements?method=GET",
+                                edfleet::testing::with_identity<httplib::Headers>({"conf-canonical", "key-1", ""}),
+                                form({{"X-Experience-API-Version", "1.0.3"}, {"Accept-Language", language},
+                                      {"statementId", id}, {"format", "canonical"}}),
+                                "application/x-www-form-urlencoded");
+        REQUIRE(alternate);
+        CHECK(alternate->status == 200);
+      }
+    }
+  }
+}
+
 TEST_CASE("Communication 2.1.3 / 2.1.4: statements targeting a voided statement come back with the voiding statement",
           "[xapi][conformance][integration]") {
   auto c = client();

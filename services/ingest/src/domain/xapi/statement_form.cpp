@@ -353,27 +353,56 @@ void ids_in(json& s) {
   }
 }
 
-// The best entry of a language map for `languages`.
+// Whether the Accept-Language range `range` matches the language tag `tag` (RFC 2616 14.4): equal, or a
+// prefix of it followed by "-" ("en" matches "en-US"), case-insensitively. "*" is handled by the caller.
+bool range_matches(const std::string& range, const std::string& tag) {
+  const std::string r = to_lower(range);
+  const std::string t = to_lower(tag);
+  return t == r || (t.size() > r.size() && t.starts_with(r) && t[r.size()] == '-');
+}
+
+// The one entry of a language map a canonical answer keeps (Communication 2.1.3: "apply the
+// Accept-Language header as described in RFC 2616 ... to each language map individually"). RFC 2616
+// 14.4: a tag's quality is that of the longest range matching it, "*" matching the tags no other range
+// matches; `languages` is ordered by quality, so a lower index is a better tag. When no range matches any
+// entry (the client would accept none), an entry of the same primary language as the most preferred range
+// possible ("en-US" asked, "en-GB" there), else the map's first entry: the answer still has one.
 void pick_language(json& map, const std::vector<std::string>& languages) {
   if (!map.is_object() || map.size() <= 1) return;
-  const auto primary = [](const std::string& tag) { return tag.substr(0, tag.find('-')); };
+  constexpr std::size_t kUnmatched = static_cast<std::size_t>(-1);
   std::optional<std::string> chosen;
-  for (const auto& wanted : languages) {
-    if (wanted == "*") break;
-    for (const auto& [tag, text] : map.items()) {
-      if (to_lower(tag) == to_lower(wanted)) chosen = tag;
+  std::size_t chosen_rank = kUnmatched;
+  for (const auto& [tag, text] : map.items()) {
+    std::size_t rank = kUnmatched;
+    std::size_t any = kUnmatched;
+    std::size_t longest = 0;
+    for (std::size_t i = 0; i < languages.size(); ++i) {
+      if (languages[i] == "*") {
+        any = std::min(any, i);
+      } else if (languages[i].size() > longest && range_matches(languages[i], tag)) {
+        longest = languages[i].size();
+        rank = i;
+      }
     }
-    if (chosen) break;
+    if (rank == kUnmatched) rank = any;
+    if (rank < chosen_rank) {
+      chosen = tag;
+      chosen_rank = rank;
+    }
+  }
+  const auto primary = [](const std::string& tag) { return to_lower(tag.substr(0, tag.find('-'))); };
+  for (std::size_t i = 0; !chosen && i < languages.size(); ++i) {
     for (const auto& [tag, text] : map.items()) {
-      if (to_lower(primary(tag)) == to_lower(primary(wanted))) {
+      if (languages[i] != "*" && primary(tag) == primary(languages[i])) {
         chosen = tag;
         break;
       }
     }
-    if (chosen) break;
   }
   if (!chosen) chosen = map.begin().key();
-  map = json{{*chosen, map[*chosen]}};
+  json kept = json::object();
+  kept[*chosen] = std::move(map[*chosen]);
+  map = std::move(kept);
 }
 
 void canonical_in(json& s, const std::vector<std::string>& languages) {

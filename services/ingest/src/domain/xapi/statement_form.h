@@ -62,8 +62,11 @@ std::string actor_key(const nlohmann::json& actor);
 nlohmann::json ids_format(const nlohmann::json& statement);
 
 // GET format=canonical: every language map (Verb display, Activity name/description, interaction
-// component and attachment descriptions) reduced to the one entry that best matches `languages`
-// (Accept-Language order: exact tag, then same primary language, else the first entry).
+// component and attachment display/descriptions, in the statement and its SubStatement and context
+// activities) reduced to the one entry that best matches `languages` (Accept-Language ranges, most
+// preferred first, matched as RFC 2616 14.4 says: the longest range equal to the tag or a prefix of it
+// followed by "-" gives its quality, "*" any other tag; when no range matches any entry, one of the same
+// primary language, else the first entry).
 nlohmann::json canonical_format(const nlohmann::json& statement, const std::vector<std::string>& languages);
 
 // The language ranges of an Accept-Language header, most preferred first ("fr-CH, fr;q=0.9, *;q=0.1").
