@@ -757,4 +757,5 @@ TEST_CASE("Communication 2.1.3: format=canonical keeps one entry per language ma
   CHECK(display_for("fr;q=0.5, en-GB") == json{{"en-GB", "finished"}});
   CHECK(display_for("de, *;q=0.1") == json{{"en-GB", "finished"}});  // "*": any, the first
   CHECK(display_for("FR-fr") == json{{"fr-FR", "terminé"}});
+  CHECK(accepted_languages("en;Q=0.5, fr") == std::vector<std::string>{"fr", "en"});  // parameter names: any case
 }

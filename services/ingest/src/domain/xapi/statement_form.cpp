@@ -464,7 +464,7 @@ std::vector<std::string> accepted_languages(std::string_view header) {
     std::string_view part = header.substr(start, end - start);
     double q = 1.0;
     if (const auto semi = part.find(';'); semi != std::string_view::npos) {
-      const auto params = part.substr(semi + 1);
+      const std::string params = to_lower(std::string(part.substr(semi + 1)));  // "Q=0.5" is "q=0.5"
       if (const auto qpos = params.find("q="); qpos != std::string_view::npos) {
         try {
           q = std::stod(std::string(params.substr(qpos + 2)));
