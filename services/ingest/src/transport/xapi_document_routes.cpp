@@ -2,9 +2,11 @@
 
 #include "edfleet/http/alternate_syntax.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -134,6 +136,17 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
   });
 }
 
+// Waits until every statement stored before `asked_at` is materialised (Consistent-Through reaches it),
+// or `longest` has passed (e.g. while a restarted process is still catching up): the Agents and
+// Activities answers are built from the materialised statements.
+void wait_for_statements(const XapiDocumentRouteSettings& settings, core::Timestamp asked_at) {
+  if (!settings.consistent_through) return;
+  const auto deadline = std::chrono::steady_clock::now() + settings.statements_wait;
+  while (settings.consistent_through() < asked_at && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 // The only parameter of /xapi/agents and /xapi/activities, checked like the document parameters.
 core::Result<std::string> single_parameter(const httplib::Request& req, const std::string& name,
                                            const std::string& path) {
@@ -227,6 +240,7 @@ void add_xapi_document_routes(httplib::Server& server, xapi::DocumentService& do
       core::log::TraceScope trace_scope(prepared->trace_id);
       auto value = single_parameter(req, name, path);
       if (!value) return send_error(res, value.error());
+      wait_for_statements(*shared, core::SystemClock::instance().now());
       guarded(res, path.c_str(), [&] {
         auto body = answer(*value, *prepared);
         if (!body) return send_error(res, body.error());
