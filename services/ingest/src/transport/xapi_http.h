@@ -58,7 +58,7 @@ inline constexpr const char* kVersionForUnversionedRequests = "1.0.3";
 
 // The X-Experience-API-Version an answer carries: the version in use ("1.0.3" or "2.0.0") when the
 // request names one this LRS speaks, else kVersionForUnversionedRequests. Also for errors found before
-// the version is checked (credentials).
+// the version is checked (credentials, the alternate syntax). About answers "2.0.0" (the latest) always.
 std::string answer_version(const httplib::Request& req);
 
 // What a handler knows about an authenticated, versioned request.

@@ -478,8 +478,9 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
   server.Patch("/xapi/statements", not_allowed);
 
   // About: the versions this LRS speaks. No version header and no credentials needed (Communication 2.8).
-  server.Get("/xapi/about", [](const httplib::Request& req, httplib::Response& res) {
-    res.set_header(kVersionHeader, answer_version(req));
+  server.Get("/xapi/about", [](const httplib::Request&, httplib::Response& res) {
+    // The latest version spoken, whatever the request says (About is how a client finds the versions).
+    res.set_header(kVersionHeader, "2.0.0");
     res.status = 200;
     res.set_content(json{{"version", {"1.0.3", "2.0.0"}}, {"extensions", json::object()}}.dump(), "application/json");
   });

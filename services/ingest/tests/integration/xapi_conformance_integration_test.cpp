@@ -516,12 +516,13 @@ TEST_CASE("Communication 3.3: the version a refusal names when the request names
   REQUIRE(without);
   CHECK(without->status == 400);
   CHECK(without->get_header_value("X-Experience-API-Version") == "1.0.3");
-  auto about = c.Get("/xapi/about");
-  REQUIRE(about);
-  CHECK(about->get_header_value("X-Experience-API-Version") == "1.0.3");
-  auto about_v2 = c.Get("/xapi/about", httplib::Headers{{"X-Experience-API-Version", "2.0.0"}});
-  REQUIRE(about_v2);
-  CHECK(about_v2->get_header_value("X-Experience-API-Version") == "2.0.0");
+  auto garbage = c.Get("/xapi/statements", xapi_headers("conf-version-answer", "latest"));
+  REQUIRE(garbage);
+  CHECK(garbage->status == 400);
+  CHECK(garbage->get_header_value("X-Experience-API-Version") == "1.0.3");
+  auto v1 = c.Get("/xapi/statements", xapi_headers("conf-version-answer", "1.0.1"));
+  REQUIRE(v1);
+  CHECK(v1->get_header_value("X-Experience-API-Version") == "1.0.3");
 }
 
 TEST_CASE("Communication 1.3: a PUT in the alternate request syntax answers 204", "[xapi][conformance][integration]") {
