@@ -167,7 +167,7 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&)>
 void serve_alternate(const httplib::Request& req, httplib::Response& res, const std::string& path,
                      const std::function<const Handler*(const std::string& method)>& handler_for) {
   const auto refuse = [&req, &res](const std::string& message, const std::string& field) {
-    if (!res.has_header(kVersionHeader)) res.set_header(kVersionHeader, answer_version(req));
+    ensure_version_header(req, res);
     send_error(res, core::Error::invalid(message, field));
   };
   const auto query = query_parameters(req);
@@ -227,7 +227,8 @@ void add_xapi_document_routes(httplib::Server& server, xapi::DocumentService& do
         return it == handlers.end() ? nullptr : &it->second;
       });
     });
-    server.Patch(path, [path = std::string(path)](const httplib::Request&, httplib::Response& res) {
+    server.Patch(path, [path = std::string(path)](const httplib::Request& req, httplib::Response& res) {
+      ensure_version_header(req, res);
       send_not_allowed(res, path, "GET, HEAD, PUT, POST, DELETE");
     });
   }
@@ -273,7 +274,8 @@ void add_xapi_document_routes(httplib::Server& server, xapi::DocumentService& do
   for (const auto& [path, handler] : {std::pair{std::string("/xapi/agents"), agents},
                                       std::pair{std::string("/xapi/activities"), activities}}) {
     server.Get(path, handler);
-    const auto not_allowed = [path = path](const httplib::Request&, httplib::Response& res) {
+    const auto not_allowed = [path = path](const httplib::Request& req, httplib::Response& res) {
+      ensure_version_header(req, res);
       send_not_allowed(res, path, "GET, HEAD");
     };
     server.Put(path, not_allowed);

@@ -91,6 +91,10 @@ std::string answer_version(const httplib::Request& req) {
   return version ? std::string(xapi::version_in_use(*version)) : std::string(kVersionForUnversionedRequests);
 }
 
+void ensure_version_header(const httplib::Request& req, httplib::Response& res) {
+  if (!res.has_header(kVersionHeader)) res.set_header(kVersionHeader, answer_version(req));
+}
+
 core::Result<XapiCaller> authenticate(const httplib::Request& req, const XapiAuthentication& authentication) {
   const auto unauthenticated = [](std::string message) {
     return core::Error{core::ErrorCode::kUnauthenticated, std::move(message), "Authorization"};

@@ -61,6 +61,10 @@ inline constexpr const char* kVersionForUnversionedRequests = "1.0.3";
 // the version is checked (credentials, the alternate syntax). About answers "2.0.0" (the latest) always.
 std::string answer_version(const httplib::Request& req);
 
+// Sets X-Experience-API-Version to answer_version(req) unless the answer has it already: for the answers
+// given before prepare_xapi_request (405, a malformed alternate-syntax request), which need it too.
+void ensure_version_header(const httplib::Request& req, httplib::Response& res);
+
 // What a handler knows about an authenticated, versioned request.
 struct XapiRequestContext {
   XapiCaller caller;

@@ -421,6 +421,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
   const auto alternate = [write, read, shared](const httplib::Request& req, httplib::Response& res) {
     auto alternate_request = alternate_syntax_request(req, res);
     if (!alternate_request) {
+      ensure_version_header(req, res);
       send_error(res, alternate_request.error());
       return;
     }
@@ -439,6 +440,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
       read(inner, res);
       res.body.clear();
     } else {
+      ensure_version_header(inner, res);
       send_error(res, core::Error::invalid("method must be GET, HEAD, PUT or POST for /statements; got \"" + method +
                                                "\".",
                                            "method"));
@@ -455,6 +457,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
       return;
     }
     if (method.kind == http::AlternateMethod::Kind::kRepeated) {
+      ensure_version_header(req, res);
       send_error(res, core::Error::invalid("The `method` parameter is given more than once; give it exactly once.",
                                            "method"));
       return;
@@ -462,6 +465,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
     // Only `method` may be in the query string; everything else travels in the form.
     for (const auto& [name, value] : http::query_parameters(req)) {
       if (name != "method") {
+        ensure_version_header(req, res);
         send_error(res, core::Error::invalid("With the alternate request syntax only `method` may be in the "
                                              "query string; put \"" + name + "\" in the form.", name));
         return;
@@ -469,7 +473,8 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
     }
     alternate(req, res);
   });
-  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+  const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+    ensure_version_header(req, res);
     res.set_header("Allow", "GET, HEAD, PUT, POST");
     send_error(res, core::Error{core::ErrorCode::kInvalidArgument, "Method not allowed on /xapi/statements.", {}});
     res.status = 405;
@@ -484,7 +489,8 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
     res.status = 200;
     res.set_content(json{{"version", {"1.0.3", "2.0.0"}}, {"extensions", json::object()}}.dump(), "application/json");
   });
-  const auto about_not_allowed = [](const httplib::Request&, httplib::Response& res) {
+  const auto about_not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+    ensure_version_header(req, res);
     res.set_header("Allow", "GET, HEAD");
     send_error(res, core::Error::invalid("Method not allowed on /xapi/about.", {}));
     res.status = 405;

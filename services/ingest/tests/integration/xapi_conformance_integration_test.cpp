@@ -312,11 +312,15 @@ TEST_CASE("Communication 3.2: 405 for methods a resource does not have", "[xapi]
   rows.emplace_back("POST /xapi/about", c.Post("/xapi/about", h, "{}", "application/json"));
   rows.emplace_back("PUT /xapi/about", c.Put("/xapi/about", h, "{}", "application/json"));
   rows.emplace_back("DELETE /xapi/about", c.Delete("/xapi/about", h));
+  rows.emplace_back("POST ?method=GET&method=PUT (repeated)",
+                    c.Post("/xapi/statements?method=GET&method=PUT", h, "", "application/x-www-form-urlencoded"));
   for (auto& [what, r] : rows) {
     REQUIRE(r);
     INFO(what << " -> " << r->status << " " << r->body);
-    CHECK(r->status == 405);
-    CHECK(r->has_header("Allow"));
+    CHECK(r->status == (std::string(what).find("repeated") != std::string::npos ? 400 : 405));
+    if (r->status == 405) CHECK(r->has_header("Allow"));
+    // Communication 3.3: the version header on every response, these refusals too.
+    CHECK(r->get_header_value("X-Experience-API-Version") == "1.0.3");
   }
 }
 
