@@ -697,14 +697,15 @@ TEST_CASE("Data 4.5 / 4.6 (2.0): answers to 2.0 requests carry UTC timestamps; f
   s["object"] = json::parse(kSub);
   s["object"]["timestamp"] = "20261125T093000";  // ISO 8601 basic, no zone: UTC
   s["stored"] = "2026-11-25T09:31:00.000Z";
-  const json utc = json::parse(with_utc_timestamps(s.dump()));
+  const json utc = json::parse(as_answered(s.dump(), Version::k2_0));
   CHECK(utc["timestamp"] == "2026-11-25T09:30:00.123Z");
   CHECK(utc["object"]["timestamp"] == "2026-11-25T09:30:00.000Z");
   CHECK(utc["stored"] == "2026-11-25T09:31:00.000Z");
   CHECK(comparison_hash(utc) == comparison_hash(s));
+  CHECK(as_answered(s.dump(), Version::k1_0) == s.dump());  // 1.0.3 readers: as stored
   // Already UTC (stored under 2.0): the very same text, not re-serialised.
   const std::string stored_utc = utc.dump();
-  CHECK(with_utc_timestamps(stored_utc) == stored_utc);
+  CHECK(as_answered(stored_utc, Version::k2_0) == stored_utc);
 
   // Data 4.6: "On receiving a Duration with more than 0.01 second precision, the LRS SHOULD* NOT reject the
   // request but MAY truncate": accepted in both versions, and the same statement as its truncation.
@@ -758,4 +759,29 @@ TEST_CASE("Communication 2.1.3: format=canonical keeps one entry per language ma
   CHECK(display_for("de, *;q=0.1") == json{{"en-GB", "finished"}});  // "*": any, the first
   CHECK(display_for("FR-fr") == json{{"fr-FR", "terminé"}});
   CHECK(accepted_languages("en;Q=0.5, fr") == std::vector<std::string>{"fr", "en"});  // parameter names: any case
+}
+
+TEST_CASE("Data 2.4.6.2: statements stored with single context activities are answered with arrays",
+          "[xapi][conformance]") {
+  // Stored before the LRS made them arrays on write: both versions' readers get arrays.
+  json s = json::parse(xapi_test::kBaseStatement);
+  s["context"] = {{"contextActivities", {{"parent", {{"id", "https://lms.example.com/course"}}},
+                                         {"other", json::array({{{"id", "https://lms.example.com/tag"}}})}}}};
+  s["object"] = json::parse(kSub);
+  s["object"]["context"] = {{"contextActivities", {{"category", {{"id", "https://w3id.org/xapi/scorm"}}}}}};
+  for (const Version v : {Version::k1_0, Version::k2_0}) {
+    const json answered = json::parse(as_answered(s.dump(), v));
+    CHECK(answered["context"]["contextActivities"]["parent"] ==
+          json::array({{{"id", "https://lms.example.com/course"}}}));
+    CHECK(answered["context"]["contextActivities"]["other"] == s["context"]["contextActivities"]["other"]);
+    CHECK(answered["object"]["context"]["contextActivities"]["category"] ==
+          json::array({{{"id", "https://w3id.org/xapi/scorm"}}}));
+    json parsed = s;
+    normalise_for_answer(parsed, v);
+    CHECK(parsed == answered);
+  }
+  // Stored with arrays (everything the LRS stores now): the text as it is.
+  json arrays = s;
+  normalise_for_storage(arrays, Version::k1_0);
+  CHECK(as_answered(arrays.dump(), Version::k1_0) == arrays.dump());
 }

@@ -136,15 +136,14 @@ std::optional<std::string> hex_decode(std::string_view text) {
   return out;
 }
 
-// A stored statement in the requested format (exact: as stored, no re-serialisation), with its timestamps
-// in UTC for 2.0 requests (those stored under 1.0.3 keep their zone).
+// A stored statement in the requested format, as answered to the request's version (xapi::as_answered:
+// context activities as arrays, 2.0 timestamps in UTC; the exact format re-serialises only when that
+// changes something).
 std::string formatted(const std::string& stored, const std::string& format, const std::vector<std::string>& languages,
                       xapi::Version version) {
-  if (format != "ids" && format != "canonical") {
-    return version == xapi::Version::k2_0 ? xapi::with_utc_timestamps(stored) : stored;
-  }
+  if (format != "ids" && format != "canonical") return xapi::as_answered(stored, version);
   json statement = json::parse(stored);
-  if (version == xapi::Version::k2_0) xapi::timestamps_in_utc(statement);
+  xapi::normalise_for_answer(statement, version);
   if (format == "ids") return xapi::ids_format(statement).dump();
   return xapi::canonical_format(statement, languages).dump();
 }

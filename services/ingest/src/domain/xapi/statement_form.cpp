@@ -220,8 +220,9 @@ bool has_single_context_activity(const json& statement) {
 
 }  // namespace
 
-void normalise_for_storage(json& statement, Version version) {
-  if (!statement.is_object()) return;
+namespace {
+
+void context_activities_as_arrays(json& statement) {
   for_statement_and_substatement(statement, [](json& s) {
     json* activities = context_activities_of(s);
     if (activities == nullptr) return;
@@ -229,6 +230,17 @@ void normalise_for_storage(json& statement, Version version) {
       if (value.is_object()) value = json::array({std::move(value)});
     }
   });
+}
+
+void timestamps_in_utc(json& statement) {
+  for_statement_and_substatement(statement, [](json& s) { normalise_timestamp(s, "timestamp"); });
+}
+
+}  // namespace
+
+void normalise_for_storage(json& statement, Version version) {
+  if (!statement.is_object()) return;
+  context_activities_as_arrays(statement);
   if (version != Version::k2_0) return;
   for_statement_and_substatement(statement, [](json& s) {
     if (!s.contains("timestamp") || !s["timestamp"].is_string()) return;
@@ -246,24 +258,31 @@ bool changed_for_storage(const json& statement, Version version) {
   return changed;
 }
 
-void timestamps_in_utc(json& statement) {
+void normalise_for_answer(json& statement, Version version) {
   if (!statement.is_object()) return;
-  for_statement_and_substatement(statement, [](json& s) { normalise_timestamp(s, "timestamp"); });
+  context_activities_as_arrays(statement);
+  if (version == Version::k2_0) timestamps_in_utc(statement);
 }
 
-std::string with_utc_timestamps(const std::string& statement_text) {
-  // The text is the LRS's own compact serialisation: every timestamp is written "timestamp":"...". A key
-  // of that name elsewhere (inside extensions) only costs the parse below.
-  constexpr std::string_view kKey = "\"timestamp\":\"";
-  bool all_utc = true;
-  for (auto at = statement_text.find(kKey); at != std::string::npos && all_utc; at = statement_text.find(kKey, at + 1)) {
-    const auto close = statement_text.find('"', at + kKey.size());
-    all_utc = close != std::string::npos && close > at + kKey.size() && statement_text[close - 1] == 'Z';
+std::string as_answered(const std::string& statement_text, Version version) {
+  // The text is the LRS's own compact serialisation ("key":value, no spaces), so what may need a change
+  // shows in it: a context activity written as an object, a timestamp not ending in Z. The same text
+  // elsewhere (inside extensions) only costs the parse below.
+  bool unchanged = true;
+  for (const std::string_view kind : {"\"parent\":{", "\"grouping\":{", "\"category\":{", "\"other\":{"}) {
+    unchanged = unchanged && statement_text.find(kind) == std::string::npos;
   }
-  if (all_utc) return statement_text;
+  if (version == Version::k2_0) {
+    constexpr std::string_view kKey = "\"timestamp\":\"";
+    for (auto at = statement_text.find(kKey); at != std::string::npos && unchanged; at = statement_text.find(kKey, at + 1)) {
+      const auto close = statement_text.find('"', at + kKey.size());
+      unchanged = close != std::string::npos && close > at + kKey.size() && statement_text[close - 1] == 'Z';
+    }
+  }
+  if (unchanged) return statement_text;
   json statement = json::parse(statement_text, nullptr, false);
   if (!statement.is_object()) return statement_text;
-  timestamps_in_utc(statement);
+  normalise_for_answer(statement, version);
   return statement.dump();
 }
 

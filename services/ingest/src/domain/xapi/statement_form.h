@@ -37,15 +37,15 @@ void normalise_for_storage(nlohmann::json& statement, Version version);
 // without copying them.
 bool changed_for_storage(const nlohmann::json& statement, Version version);
 
-// The timestamps of a statement and of its SubStatement rewritten as the same instants in UTC
-// (format_timestamp), whichever version's syntax they were stored in.
-void timestamps_in_utc(nlohmann::json& statement);
+// What GET answers of a stored statement, for a request of `version`: contextActivities given as single
+// objects as arrays (Data 2.4.6.2; statements stored before the LRS made them arrays on write), and under
+// 2.0 every timestamp (statement, SubStatement) as the same instant in UTC (Data 4.5: the LRS SHOULD*
+// return UTC; statements stored under 1.0.3 keep the zone they were sent with).
+void normalise_for_answer(nlohmann::json& statement, Version version);
 
-// A stored statement's text as answered to a 2.0 request (Data 4.5: the LRS SHOULD* return timestamps in
-// UTC). Statements stored under 1.0.3 keep the zone they were sent with; for 2.0 clients their timestamps
-// are rewritten in UTC. Returns the text as it is, without parsing it, when every timestamp in it is UTC
-// already (what the LRS stored under 2.0).
-std::string with_utc_timestamps(const std::string& statement_text);
+// normalise_for_answer on a stored statement's text (the exact format). Returns the text as it is,
+// without parsing it, when nothing needs changing: what the LRS stores now.
+std::string as_answered(const std::string& statement_text, Version version);
 
 // SHA-256 (hex) of the comparison form's canonical serialisation (keys sorted): equal hashes mean
 // equal statements by the spec's comparison rules.
