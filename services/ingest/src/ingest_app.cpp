@@ -196,6 +196,7 @@ void IngestApp::add_http_routes(httplib::Server& server, const identity::Identit
   XapiDocumentRouteSettings document_settings;
   document_settings.authentication = {config_.xapi_basic_credentials, &verifier};
   document_settings.catalog = &xapi_catalog_;
+  document_settings.consistent_through = [this] { return consistency_.consistent_through(); };
   add_xapi_document_routes(server, documents_, ids_, std::move(document_settings));
 }
 

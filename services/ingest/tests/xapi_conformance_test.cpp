@@ -688,3 +688,100 @@ TEST_CASE("Communication 3.2: unknown parameters, parameters in the wrong case, 
     CHECK(r.error().message.find(row.says) != std::string::npos);
   }
 }
+
+TEST_CASE("Data 4.5 / 4.6 (2.0): answers to 2.0 requests carry UTC timestamps; fine durations are accepted",
+          "[xapi][conformance]") {
+  // Stored under 1.0.3 with the zone it was sent with (statement and SubStatement), answered to 2.0 in UTC.
+  json s = json::parse(xapi_test::kBaseStatement);
+  s["timestamp"] = "2026-11-25T10:30:00.123+01:00";
+  s["object"] = json::parse(kSub);
+  s["object"]["timestamp"] = "20261125T093000";  // ISO 8601 basic, no zone: UTC
+  s["stored"] = "2026-11-25T09:31:00.000Z";
+  const json utc = json::parse(as_answered(s.dump(), Version::k2_0));
+  CHECK(utc["timestamp"] == "2026-11-25T09:30:00.123Z");
+  CHECK(utc["object"]["timestamp"] == "2026-11-25T09:30:00.000Z");
+  CHECK(utc["stored"] == "2026-11-25T09:31:00.000Z");
+  CHECK(comparison_hash(utc) == comparison_hash(s));
+  CHECK(as_answered(s.dump(), Version::k1_0) == s.dump());  // 1.0.3 readers: as stored
+  // Already UTC (stored under 2.0): the very same text, not re-serialised.
+  const std::string stored_utc = utc.dump();
+  CHECK(as_answered(stored_utc, Version::k2_0) == stored_utc);
+
+  // Data 4.6: "On receiving a Duration with more than 0.01 second precision, the LRS SHOULD* NOT reject the
+  // request but MAY truncate": accepted in both versions, and the same statement as its truncation.
+  for (const Version v : {Version::k1_0, Version::k2_0}) {
+    for (const char* duration : {"PT1M30.123456S", "PT0.0001S", "P3Y1M29DT4H35M59.145678S", "PT16559.14159S"}) {
+      json fine = json::parse(xapi_test::kBaseStatement);
+      fine["result"] = {{"duration", duration}};
+      INFO(duration << (v == Version::k1_0 ? " [1.0.3]" : " [2.0]"));
+      CHECK(validate_statement(fine, {v}).ok());
+    }
+  }
+  json fine = json::parse(xapi_test::kBaseStatement);
+  fine["result"] = {{"duration", "PT1M30.123456S"}};
+  json truncated = fine;
+  truncated["result"]["duration"] = "PT1M30.12S";
+  CHECK(comparison_hash(fine) == comparison_hash(truncated));
+}
+
+TEST_CASE("Communication 2.1.3: format=canonical keeps one entry per language map for any Accept-Language",
+          "[xapi][conformance]") {
+  json s = json::parse(xapi_test::kBaseStatement);
+  s["verb"]["display"] = {{"en-US", "completed"}, {"fr-FR", "terminé"}, {"de", "abgeschlossen"}};
+  s["object"]["definition"] = {{"name", {{"en-US", "Algebra"}, {"fr-FR", "Algèbre"}}},
+                               {"interactionType", "choice"},
+                               {"choices", json::array({{{"id", "a"}, {"description", {{"en", "A"}, {"fr", "Un"}}}}})}};
+  // Headers a browser or library sends, and malformed ones: none may fail the request.
+  const std::vector<std::string> headers = {"fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "en-US,en;q=0.9", "*",
+                                            "de-CH", "", ",", ";q=0.5", "en;q=", "en;q=abc", "en;q=1e999", "fr;q=nan",
+                                            "-", "en--US", "EN", "zh-Hant-TW;q=0.3, x-pig-latin", "  fr  ;  q=0.2 "};
+  for (const auto& header : headers) {
+    INFO("Accept-Language: \"" << header << "\"");
+    json canonical;
+    REQUIRE_NOTHROW(canonical = canonical_format(s, accepted_languages(header)));
+    CHECK(canonical["verb"]["display"].size() == 1);
+    CHECK(canonical["object"]["definition"]["name"].size() == 1);
+    CHECK(canonical["object"]["definition"]["choices"][0]["description"].size() == 1);
+  }
+  CHECK(canonical_format(s, accepted_languages("de;q=0.8, fr;q=0.9"))["verb"]["display"] == json{{"fr-FR", "terminé"}});
+
+  // RFC 2616 14.4 per language map: a range matches its tag or a longer tag it is a prefix of ("fr" matches
+  // "fr-FR"); the most preferred range that matches wins, even over a same-language guess.
+  json maps = json::parse(xapi_test::kBaseStatement);
+  maps["verb"]["display"] = {{"en-GB", "finished"}, {"fr-FR", "terminé"}};
+  const auto display_for = [&](const char* header) {
+    return canonical_format(maps, accepted_languages(header))["verb"]["display"];
+  };
+  CHECK(display_for("en-US, fr;q=0.9") == json{{"fr-FR", "terminé"}});
+  CHECK(display_for("en, en-GB;q=0.2, fr;q=0.5") == json{{"fr-FR", "terminé"}});  // the longest range decides
+  CHECK(display_for("en-US") == json{{"en-GB", "finished"}});  // nothing matches: the same primary language
+  CHECK(display_for("fr;q=0.5, en-GB") == json{{"en-GB", "finished"}});
+  CHECK(display_for("de, *;q=0.1") == json{{"en-GB", "finished"}});  // "*": any, the first
+  CHECK(display_for("FR-fr") == json{{"fr-FR", "terminé"}});
+  CHECK(accepted_languages("en;Q=0.5, fr") == std::vector<std::string>{"fr", "en"});  // parameter names: any case
+}
+
+TEST_CASE("Data 2.4.6.2: statements stored with single context activities are answered with arrays",
+          "[xapi][conformance]") {
+  // Stored before the LRS made them arrays on write: both versions' readers get arrays.
+  json s = json::parse(xapi_test::kBaseStatement);
+  s["context"] = {{"contextActivities", {{"parent", {{"id", "https://lms.example.com/course"}}},
+                                         {"other", json::array({{{"id", "https://lms.example.com/tag"}}})}}}};
+  s["object"] = json::parse(kSub);
+  s["object"]["context"] = {{"contextActivities", {{"category", {{"id", "https://w3id.org/xapi/scorm"}}}}}};
+  for (const Version v : {Version::k1_0, Version::k2_0}) {
+    const json answered = json::parse(as_answered(s.dump(), v));
+    CHECK(answered["context"]["contextActivities"]["parent"] ==
+          json::array({{{"id", "https://lms.example.com/course"}}}));
+    CHECK(answered["context"]["contextActivities"]["other"] == s["context"]["contextActivities"]["other"]);
+    CHECK(answered["object"]["context"]["contextActivities"]["category"] ==
+          json::array({{{"id", "https://w3id.org/xapi/scorm"}}}));
+    json parsed = s;
+    normalise_for_answer(parsed, v);
+    CHECK(parsed == answered);
+  }
+  // Stored with arrays (everything the LRS stores now): the text as it is.
+  json arrays = s;
+  normalise_for_storage(arrays, Version::k1_0);
+  CHECK(as_answered(arrays.dump(), Version::k1_0) == arrays.dump());
+}

@@ -239,11 +239,70 @@ TEST_CASE("Preconditions: every outcome of Communication 3.1", "[xapi][documents
     CHECK(check(DocumentKind::kAgentProfile, put, {}, &current) == conflict);
     const auto r = check_preconditions(profile, put, {}, &current);
     CHECK_THAT(r.error().message, Catch::Contains("If-Match") && Catch::Contains("\"abc123\""));
-    CHECK(check(profile, put, {}, nullptr) == "ok");                      // nothing to overwrite
-    CHECK(check(DocumentKind::kState, put, {}, &current) == "ok");        // State needs no headers
+    CHECK(check(DocumentKind::kState, put, {}, &current) == "ok");        // 1.0.3: State needs no headers
     CHECK(check(profile, DocumentMethod::kPost, {}, &current) == "ok");   // POST: SHOULD*, not required
     CHECK(check(profile, DocumentMethod::kDelete, {}, &current) == "ok");
   }
+}
+
+TEST_CASE("Communication 2.6 / 2.7 and 3.1: a profile PUT with neither If-Match nor If-None-Match is refused",
+          "[xapi][documents][conformance]") {
+  // 3.1 Client Requirements (1.0.3 and 2.0): "A Client making a PUT request to either the Agent Profile
+  // Resource or Activity Profile Resource MUST include the If-Match header or the If-None-Match header."
+  // Existing document: 409 (LRS Requirements); none yet: 400, the missing argument.
+  const Document current{"{}", "application/json", "abc123", at("2026-11-25T09:00:00Z")};
+  const auto put = DocumentMethod::kPut;
+  for (const Version version : {Version::k1_0, Version::k2_0}) {
+    for (const DocumentKind kind : {DocumentKind::kActivityProfile, DocumentKind::kAgentProfile}) {
+      INFO((version == Version::k1_0 ? "1.0.3 " : "2.0 ") << document_resource(kind));
+      const Preconditions none{std::nullopt, std::nullopt, version};
+      const auto on_new = check_preconditions(kind, put, none, nullptr);
+      REQUIRE_FALSE(on_new);
+      CHECK(on_new.error().code == core::ErrorCode::kInvalidArgument);
+      CHECK(on_new.error().field == "If-Match");
+      CHECK_THAT(on_new.error().message, Catch::Contains("If-None-Match: *"));
+      const auto on_existing = check_preconditions(kind, put, none, &current);
+      REQUIRE_FALSE(on_existing);
+      CHECK(on_existing.error().code == core::ErrorCode::kConflict);
+      // Either header lets the PUT go on (when it holds).
+      CHECK(check_preconditions(kind, put, {std::nullopt, "*", version}, nullptr));
+      CHECK(check_preconditions(kind, put, {"\"abc123\"", std::nullopt, version}, &current));
+      // POST and DELETE: the client SHOULD* send them; not required.
+      CHECK(check_preconditions(kind, DocumentMethod::kPost, none, nullptr));
+      CHECK(check_preconditions(kind, DocumentMethod::kDelete, none, &current));
+    }
+  }
+}
+
+TEST_CASE("Communication 4.1.4 (2.0): a State PUT with neither header on an existing document is 409",
+          "[xapi][documents][conformance]") {
+  const Document current{"{}", "application/json", "abc123", at("2026-11-25T09:00:00Z")};
+  const auto state = DocumentKind::kState;
+  const auto put = DocumentMethod::kPut;
+  const auto conflict = check_preconditions(state, put, {std::nullopt, std::nullopt, Version::k2_0}, &current);
+  REQUIRE_FALSE(conflict);
+  CHECK(conflict.error().code == core::ErrorCode::kConflict);
+  CHECK_THAT(conflict.error().message, Catch::Contains("If-Match") && Catch::Contains("\"abc123\"") &&
+                                           Catch::Contains("Nothing was changed"));
+  // A new State document needs no header, in 2.0 too; with the current ETag the PUT goes on.
+  CHECK(check_preconditions(state, put, {std::nullopt, std::nullopt, Version::k2_0}, nullptr));
+  CHECK(check_preconditions(state, put, {"\"abc123\"", std::nullopt, Version::k2_0}, &current));
+  // POST (merge) and DELETE stay free of the headers.
+  CHECK(check_preconditions(state, DocumentMethod::kPost, {std::nullopt, std::nullopt, Version::k2_0}, &current));
+  CHECK(check_preconditions(state, DocumentMethod::kDelete, {std::nullopt, std::nullopt, Version::k2_0}, &current));
+  // 1.0.3: "The State Resource will permit PUT, POST and DELETE requests without concurrency headers".
+  CHECK(check_preconditions(state, put, {std::nullopt, std::nullopt, Version::k1_0}, &current));
+
+  // Through the use case: the 409 changes nothing.
+  FakeDocumentStore store;
+  core::ManualClock clock(at("2026-11-25T09:00:00Z"));
+  DocumentService service(store, clock);
+  const DocumentKey key = state_key("s");
+  REQUIRE(service.put(key, {R"({"page":1})", "application/json"}, {std::nullopt, std::nullopt, Version::k2_0}));
+  const auto refused = service.put(key, {R"({"page":2})", "application/json"}, {std::nullopt, std::nullopt, Version::k2_0});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == core::ErrorCode::kConflict);
+  CHECK(service.get(key)->content == R"({"page":1})");
 }
 
 TEST_CASE("POST merge: top-level properties of JSON objects only", "[xapi][documents]") {

@@ -30,7 +30,14 @@ TEST_CASE("columns_of: the query columns of a stored statement", "[xapi][materia
   voiding["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided";
   voiding["object"] = {{"objectType", "StatementRef"}, {"id", "8F87CCDE-BB56-4C2E-AB83-44982EF22DF0"}};
   CHECK(columns_of(voiding)->voids == "8f87ccde-bb56-4c2e-ab83-44982ef22df0");
+  CHECK(columns_of(voiding)->statement_ref == "8f87ccde-bb56-4c2e-ab83-44982ef22df0");
   CHECK_FALSE(columns_of(voiding)->activity_id);
+  // Any statement targeting another (Communication 2.1.3, Filter Conditions for StatementRefs).
+  json referring = voiding;
+  referring["verb"]["id"] = "http://adlnet.gov/expapi/verbs/experienced";
+  CHECK_FALSE(columns_of(referring)->voids);
+  CHECK(columns_of(referring)->statement_ref == "8f87ccde-bb56-4c2e-ab83-44982ef22df0");
+  CHECK_FALSE(c->statement_ref);
 
   json agent_object = s;
   agent_object["object"] = {{"objectType", "Agent"}, {"mbox", "mailto:bob@example.com"}};
@@ -145,7 +152,11 @@ TEST_CASE("format=ids keeps only identifiers; canonical keeps one language", "[x
   CHECK(ids["context"]["contextActivities"]["parent"] == json::parse(R"({"id": "http://example.com/p"})"));
   CHECK(ids["result"] == s["result"]);
 
-  const json de = canonical_format(s, accepted_languages("de-CH, en;q=0.8"));
+  // RFC 2616 14.4: "de-CH" does not match "de" (a range matches its tag and longer ones); a client that
+  // takes any German says so ("de-CH, de;q=0.9").
+  const json swiss = canonical_format(s, accepted_languages("de-CH, en;q=0.8"));
+  CHECK(swiss["verb"]["display"] == json::parse(R"({"en-US": "completed"})"));
+  const json de = canonical_format(s, accepted_languages("de-CH, de;q=0.9, en;q=0.8"));
   CHECK(de["verb"]["display"] == json::parse(R"({"de": "beendet"})"));
   CHECK(de["object"]["definition"]["name"] == json::parse(R"({"de-DE": "Ä"})"));
   CHECK(de["object"]["definition"]["description"] == json::parse(R"({"en-US": "d"})"));

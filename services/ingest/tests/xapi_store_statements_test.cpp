@@ -501,3 +501,47 @@ TEST_CASE("claims of statements Kafka did not take are released, best effort", "
   CHECK(retry->published == 1);
   CHECK(f.ledger.rows.count(key) == 1);
 }
+
+TEST_CASE("Data 2.4.6.2: contextActivities given as single objects are stored as arrays", "[xapi][store][conformance]") {
+  // Each kind of context activity as a single Activity object, in the statement and in its SubStatement;
+  // one already an array stays as it is.
+  const auto with_single_context_activities = [] {
+    json s = statement();
+    s["context"] = json::parse(R"({"contextActivities": {
+        "parent": {"id": "https://lms.example.com/course/algebra"},
+        "grouping": {"id": "https://lms.example.com/programme/maths", "objectType": "Activity"},
+        "category": {"id": "https://w3id.org/xapi/scorm"},
+        "other": [{"id": "https://lms.example.com/tag/one"}, {"id": "https://lms.example.com/tag/two"}]}})");
+    s["object"] = json::parse(R"({"objectType": "SubStatement", "actor": {"mbox": "mailto:bob@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+        "object": {"id": "https://lms.example.com/quiz/7"},
+        "context": {"contextActivities": {"other": {"id": "https://lms.example.com/tag/sub"}}}})");
+    return s;
+  };
+  for (const Version version : {Version::k1_0, Version::k2_0}) {
+    INFO((version == Version::k1_0 ? "1.0.3" : "2.0"));
+    Fixture f;
+    const json sent = with_single_context_activities();
+    REQUIRE(f.post(sent, version).ok());
+    REQUIRE(f.publisher.published.size() == 1);
+    const json stored = decoded(f.publisher.published[0]);
+    const json& activities = stored["context"]["contextActivities"];
+    for (const char* kind : {"parent", "grouping", "category"}) {
+      INFO(kind);
+      REQUIRE(activities[kind].is_array());
+      REQUIRE(activities[kind].size() == 1);
+      CHECK(activities[kind][0] == sent["context"]["contextActivities"][kind]);
+    }
+    CHECK(activities["other"] == sent["context"]["contextActivities"]["other"]);
+    const json& sub = stored["object"]["context"]["contextActivities"]["other"];
+    REQUIRE(sub.is_array());
+    CHECK(sub == json::array({sent["object"]["context"]["contextActivities"]["other"]}));
+    // The same statement sent again with the arrays is no change (the comparison form has arrays too).
+    json as_arrays = sent;
+    as_arrays["context"] = stored["context"];
+    as_arrays["object"]["context"] = stored["object"]["context"];
+    const auto again = f.post(as_arrays, version);
+    REQUIRE(again.ok());
+    CHECK(again->unchanged == 1);
+  }
+}

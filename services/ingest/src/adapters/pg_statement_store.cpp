@@ -19,11 +19,12 @@ using nlohmann::json;
 // INSERT with no SQL built from data.
 constexpr const char* kInsertSql = R"sql(
 INSERT INTO xapi_statements (tenant, statement_id, stored, actor_key, object_agent_key, verb_id, activity_id,
-                             registration, voids, statement)
+                             registration, voids, statement_ref, statement)
 SELECT r.tenant, r.statement_id, r.stored, r.actor_key, r.object_agent_key, r.verb_id, r.activity_id,
-       r.registration, r.voids, r.statement
+       r.registration, r.voids, r.statement_ref, r.statement
 FROM jsonb_to_recordset($1::jsonb) AS r(tenant text, statement_id uuid, stored timestamptz, actor_key text,
-     object_agent_key text, verb_id text, activity_id text, registration uuid, voids uuid, statement text)
+     object_agent_key text, verb_id text, activity_id text, registration uuid, voids uuid, statement_ref uuid,
+     statement text)
 ON CONFLICT (tenant, statement_id) DO NOTHING
 )sql";
 
@@ -72,38 +73,68 @@ std::string hex(std::string_view data) {
 constexpr const char* kColumns =
     "statement_id::text, (extract(epoch from stored) * 1000000)::bigint, voided, statement";
 
-// {CMP} and {DIR} are filled per direction so the (tenant, stored, statement_id) index serves the order.
-constexpr const char* kQueryTemplate = R"sql(
-WITH q AS (SELECT $1::jsonb AS f)
-SELECT statement_id::text, (extract(epoch from stored) * 1000000)::bigint, voided, statement
-FROM xapi_statements, q
-WHERE tenant = q.f->>'tenant' AND NOT voided
-  AND (q.f->>'agent' IS NULL
-       OR (NOT (q.f->>'related_agents')::boolean AND (actor_key = q.f->>'agent' OR object_agent_key = q.f->>'agent'))
-       OR ((q.f->>'related_agents')::boolean AND EXISTS (
-             SELECT 1 FROM xapi_statement_related r WHERE r.tenant = xapi_statements.tenant AND r.kind = 'agent'
-               AND r.key = q.f->>'agent' AND r.statement_id = xapi_statements.statement_id)))
-  AND (q.f->>'verb' IS NULL OR verb_id = q.f->>'verb')
+// The agent, verb, activity and registration filters on the statement named {S}.
+constexpr const char* kFilterTemplate = R"sql((
+  (q.f->>'agent' IS NULL
+   OR (NOT (q.f->>'related_agents')::boolean AND ({S}.actor_key = q.f->>'agent' OR {S}.object_agent_key = q.f->>'agent'))
+   OR ((q.f->>'related_agents')::boolean AND EXISTS (
+         SELECT 1 FROM xapi_statement_related rel WHERE rel.tenant = {S}.tenant AND rel.kind = 'agent'
+           AND rel.key = q.f->>'agent' AND rel.statement_id = {S}.statement_id)))
+  AND (q.f->>'verb' IS NULL OR {S}.verb_id = q.f->>'verb')
   AND (q.f->>'activity' IS NULL
-       OR (NOT (q.f->>'related_activities')::boolean AND activity_id = q.f->>'activity')
+       OR (NOT (q.f->>'related_activities')::boolean AND {S}.activity_id = q.f->>'activity')
        OR ((q.f->>'related_activities')::boolean AND EXISTS (
-             SELECT 1 FROM xapi_statement_related r WHERE r.tenant = xapi_statements.tenant AND r.kind = 'activity'
-               AND r.key = q.f->>'activity' AND r.statement_id = xapi_statements.statement_id)))
-  AND (q.f->>'registration' IS NULL OR registration = (q.f->>'registration')::uuid)
-  AND (q.f->>'since' IS NULL OR stored > (q.f->>'since')::timestamptz)
-  AND (q.f->>'until' IS NULL OR stored <= (q.f->>'until')::timestamptz)
+             SELECT 1 FROM xapi_statement_related rel WHERE rel.tenant = {S}.tenant AND rel.kind = 'activity'
+               AND rel.key = q.f->>'activity' AND rel.statement_id = {S}.statement_id)))
+  AND (q.f->>'registration' IS NULL OR {S}.registration = (q.f->>'registration')::uuid)))sql";
+
+// Communication 2.1.3, Filter Conditions for StatementRefs: a statement targeting another (a StatementRef
+// object) meets the filters above when the targeted statement does, recursively; voided targets count
+// (2.1.4: "The LRS MUST still return any Statements targeting the voided Statement ... This includes the
+// voiding Statement"). `targeting` starts from the (few) statements with a StatementRef, so a broad filter
+// does not make it walk every matching statement; it is empty when the query has no such filter.
+// since, until and paging apply to the statement returned. {CMP} and {DIR} are filled per direction so
+// the (tenant, stored, statement_id) index serves the order.
+constexpr const char* kQueryTemplate = R"sql(
+WITH RECURSIVE q AS (SELECT $1::jsonb AS f),
+targeting(statement_id) AS (
+  SELECT r.statement_id
+  FROM xapi_statements r JOIN xapi_statements t ON t.tenant = r.tenant AND t.statement_id = r.statement_ref, q
+  WHERE r.tenant = q.f->>'tenant' AND r.statement_ref IS NOT NULL AND (q.f->>'filtered')::boolean AND {FILTER_T}
+  UNION
+  SELECT r.statement_id
+  FROM xapi_statements r JOIN targeting g ON r.statement_ref = g.statement_id, q
+  WHERE r.tenant = q.f->>'tenant'
+)
+SELECT s.statement_id::text, (extract(epoch from s.stored) * 1000000)::bigint, s.voided, s.statement
+FROM xapi_statements s, q
+WHERE s.tenant = q.f->>'tenant' AND NOT s.voided
+  AND ({FILTER_S} OR s.statement_id IN (SELECT statement_id FROM targeting))
+  AND (q.f->>'since' IS NULL OR s.stored > (q.f->>'since')::timestamptz)
+  AND (q.f->>'until' IS NULL OR s.stored <= (q.f->>'until')::timestamptz)
   AND (q.f->>'after_stored' IS NULL OR
-       (stored, statement_id) {CMP} ((q.f->>'after_stored')::timestamptz, (q.f->>'after_id')::uuid))
-ORDER BY stored {DIR}, statement_id {DIR}
+       (s.stored, s.statement_id) {CMP} ((q.f->>'after_stored')::timestamptz, (q.f->>'after_id')::uuid))
+ORDER BY s.stored {DIR}, s.statement_id {DIR}
 LIMIT $2
 )sql";
 
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
 std::string query_sql(bool ascending) {
   std::string sql = kQueryTemplate;
-  sql.replace(sql.find("{CMP}"), 5, ascending ? ">" : "<");
-  for (std::size_t at = sql.find("{DIR}"); at != std::string::npos; at = sql.find("{DIR}")) {
-    sql.replace(at, 5, ascending ? "ASC" : "DESC");
-  }
+  const auto filter_on = [](std::string_view alias) {
+    std::string filter = kFilterTemplate;
+    replace_all(filter, "{S}", alias);
+    return filter;
+  };
+  replace_all(sql, "{FILTER_T}", filter_on("t"));
+  replace_all(sql, "{FILTER_S}", filter_on("s"));
+  replace_all(sql, "{CMP}", ascending ? ">" : "<");
+  replace_all(sql, "{DIR}", ascending ? "ASC" : "DESC");
   return sql;
 }
 
@@ -166,6 +197,7 @@ std::string insert_records(const std::vector<StatementRow>& rows) {
         {"activity_id", nullable_text(r.activity_id)},
         {"registration", nullable_text(r.registration)},
         {"voids", nullable_text(r.voids)},
+        {"statement_ref", nullable_text(r.statement_ref)},
         {"statement", &r.statement}};
     out += out.size() > 1 ? ",{" : "{";
     for (std::size_t m = 0; m < std::size(members); ++m) {
@@ -289,7 +321,8 @@ std::vector<StoredStatement> PgStatementStore::query(const StatementQuery& query
             {"activity", nullable(query.activity_id)},
             {"registration", nullable(query.registration)},
             {"related_agents", query.related_agents},
-            {"related_activities", query.related_activities}};
+            {"related_activities", query.related_activities},
+            {"filtered", query.agent_key || query.verb_id || query.activity_id || query.registration}};
   if (query.since) f["since"] = core::format_rfc3339(*query.since);
   if (query.until) f["until"] = core::format_rfc3339(*query.until);
   if (query.after) {

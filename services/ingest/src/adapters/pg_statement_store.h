@@ -24,6 +24,7 @@ struct StatementRow {
   std::optional<std::string> activity_id;
   std::optional<std::string> registration;
   std::optional<std::string> voids;
+  std::optional<std::string> statement_ref;  // the target of a StatementRef object (any verb)
   std::vector<std::string> related_agents;
   std::vector<std::string> related_activities;
   std::string statement;
@@ -50,7 +51,10 @@ struct StoredStatement {
   std::string statement;
 };
 
-// A statement query (GET /statements without statementId). Empty optionals do not filter.
+// A statement query (GET /statements without statementId). Empty optionals do not filter. A statement
+// whose object is a StatementRef also meets the agent, verb, activity and registration filters when the
+// statement it targets does, recursively, voided or not (Communication 2.1.3, Filter Conditions for
+// StatementRefs; 2.1.4); since, until and paging apply to the statement itself.
 struct StatementQuery {
   std::string tenant;
   std::optional<std::string> agent_key;      // actor or Agent/Group object (any related one with related_agents)

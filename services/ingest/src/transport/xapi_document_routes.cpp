@@ -2,9 +2,11 @@
 
 #include "edfleet/http/alternate_syntax.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -24,8 +26,9 @@ using xapi::DocumentMethod;
 // req.params, but a document sent as application/x-www-form-urlencoded is content, not parameters.
 using http::query_parameters;
 
-xapi::Preconditions preconditions_of(const httplib::Request& req) {
+xapi::Preconditions preconditions_of(const httplib::Request& req, xapi::Version version) {
   xapi::Preconditions p;
+  p.version = version;
   if (req.has_header("If-Match")) p.if_match = req.get_header_value("If-Match");
   if (req.has_header("If-None-Match")) p.if_none_match = req.get_header_value("If-None-Match");
   return p;
@@ -96,6 +99,7 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
       return;
     }
     const xapi::DocumentKey key{target->scope, *target->id};
+    const xapi::Preconditions preconditions = preconditions_of(req, prepared->version);
     switch (method) {
       case DocumentMethod::kGet: {
         auto document = documents.get(key);
@@ -106,8 +110,9 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
         res.set_header("ETag", xapi::quoted_etag(document->etag));
         res.set_header("Last-Modified", http_date(document->updated));
         // If-None-Match on a GET that matches: the client's copy is current (RFC 7232 3.2, 304).
-        if (const auto p = preconditions_of(req); p.if_none_match &&
-            !xapi::check_preconditions(kind, DocumentMethod::kGet, {std::nullopt, p.if_none_match}, &*document)) {
+        if (preconditions.if_none_match &&
+            !xapi::check_preconditions(kind, DocumentMethod::kGet, {std::nullopt, preconditions.if_none_match},
+                                       &*document)) {
           res.status = 304;
           return;
         }
@@ -115,9 +120,9 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
         res.set_content(document->content, document->content_type);
         return;
       }
-      case DocumentMethod::kPut: done = documents.put(key, incoming_of(req), preconditions_of(req)); break;
-      case DocumentMethod::kPost: done = documents.post(key, incoming_of(req), preconditions_of(req)); break;
-      case DocumentMethod::kDelete: done = documents.remove(key, preconditions_of(req)); break;
+      case DocumentMethod::kPut: done = documents.put(key, incoming_of(req), preconditions); break;
+      case DocumentMethod::kPost: done = documents.post(key, incoming_of(req), preconditions); break;
+      case DocumentMethod::kDelete: done = documents.remove(key, preconditions); break;
     }
     if (!done) {
       core::log::info("xAPI document refused", {{"tenant", prepared->caller.tenant},
@@ -129,6 +134,17 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
     }
     res.status = 204;
   });
+}
+
+// Waits until every statement stored before `asked_at` is materialised (Consistent-Through reaches it),
+// or `longest` has passed (e.g. while a restarted process is still catching up): the Agents and
+// Activities answers are built from the materialised statements.
+void wait_for_statements(const XapiDocumentRouteSettings& settings, core::Timestamp asked_at) {
+  if (!settings.consistent_through) return;
+  const auto deadline = std::chrono::steady_clock::now() + settings.statements_wait;
+  while (settings.consistent_through() < asked_at && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 // The only parameter of /xapi/agents and /xapi/activities, checked like the document parameters.
@@ -150,8 +166,8 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&)>
 // through `handler_for` (nullptr: the resource does not take that method).
 void serve_alternate(const httplib::Request& req, httplib::Response& res, const std::string& path,
                      const std::function<const Handler*(const std::string& method)>& handler_for) {
-  const auto refuse = [&res](const std::string& message, const std::string& field) {
-    if (!res.has_header(kVersionHeader)) res.set_header(kVersionHeader, "1.0.3");
+  const auto refuse = [&req, &res](const std::string& message, const std::string& field) {
+    ensure_version_header(req, res);
     send_error(res, core::Error::invalid(message, field));
   };
   const auto query = query_parameters(req);
@@ -211,7 +227,8 @@ void add_xapi_document_routes(httplib::Server& server, xapi::DocumentService& do
         return it == handlers.end() ? nullptr : &it->second;
       });
     });
-    server.Patch(path, [path = std::string(path)](const httplib::Request&, httplib::Response& res) {
+    server.Patch(path, [path = std::string(path)](const httplib::Request& req, httplib::Response& res) {
+      ensure_version_header(req, res);
       send_not_allowed(res, path, "GET, HEAD, PUT, POST, DELETE");
     });
   }
@@ -224,6 +241,7 @@ void add_xapi_document_routes(httplib::Server& server, xapi::DocumentService& do
       core::log::TraceScope trace_scope(prepared->trace_id);
       auto value = single_parameter(req, name, path);
       if (!value) return send_error(res, value.error());
+      wait_for_statements(*shared, core::SystemClock::instance().now());
       guarded(res, path.c_str(), [&] {
         auto body = answer(*value, *prepared);
         if (!body) return send_error(res, body.error());
@@ -256,7 +274,8 @@ void add_xapi_document_routes(httplib::Server& server, xapi::DocumentService& do
   for (const auto& [path, handler] : {std::pair{std::string("/xapi/agents"), agents},
                                       std::pair{std::string("/xapi/activities"), activities}}) {
     server.Get(path, handler);
-    const auto not_allowed = [path = path](const httplib::Request&, httplib::Response& res) {
+    const auto not_allowed = [path = path](const httplib::Request& req, httplib::Response& res) {
+      ensure_version_header(req, res);
       send_not_allowed(res, path, "GET, HEAD");
     };
     server.Put(path, not_allowed);

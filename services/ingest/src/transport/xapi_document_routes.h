@@ -3,6 +3,8 @@
 // (/xapi/activities) resources. See services/ingest/README.md, "Document resources".
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -21,6 +23,12 @@ struct XapiDocumentRouteSettings {
   // The stored statements, for the Person and Activity objects; without it /xapi/agents answers the
   // Person of the agent alone and /xapi/activities the Activity with its id alone.
   PgXapiCatalog* catalog = nullptr;
+  // The statements' X-Experience-API-Consistent-Through (the ConsistencyTracker). With it the Agents and
+  // Activities answers first wait, up to `statements_wait`, until every statement stored before the
+  // request is materialised: statements are Kafka first, so one accepted a moment ago would otherwise be
+  // missing from the "complete Activity Object" (Communication 2.5). Without it they answer at once.
+  std::function<core::Timestamp()> consistent_through;
+  std::chrono::milliseconds statements_wait{3000};
 };
 
 // Adds the routes for GET (and so HEAD), PUT, POST and DELETE of the three document resources, GET of

@@ -86,6 +86,15 @@ core::Result<xapi::Version> request_version(const httplib::Request& req) {
   return *version;
 }
 
+std::string answer_version(const httplib::Request& req) {
+  const auto version = xapi::parse_version(req.get_header_value(kVersionHeader));
+  return version ? std::string(xapi::version_in_use(*version)) : std::string(kVersionForUnversionedRequests);
+}
+
+void ensure_version_header(const httplib::Request& req, httplib::Response& res) {
+  if (!res.has_header(kVersionHeader)) res.set_header(kVersionHeader, answer_version(req));
+}
+
 core::Result<XapiCaller> authenticate(const httplib::Request& req, const XapiAuthentication& authentication) {
   const auto unauthenticated = [](std::string message) {
     return core::Error{core::ErrorCode::kUnauthenticated, std::move(message), "Authorization"};
@@ -134,13 +143,13 @@ std::optional<XapiRequestContext> prepare_xapi_request(const httplib::Request& r
   res.set_header("X-Edfleet-Trace-Id", trace_id);
   auto caller = authenticate(req, authentication);
   if (!caller) {
-    res.set_header(kVersionHeader, "2.0.0");
+    res.set_header(kVersionHeader, answer_version(req));
     send_error(res, caller.error());
     return std::nullopt;
   }
   auto version = request_version(req);
   if (!version) {
-    res.set_header(kVersionHeader, "2.0.0");
+    res.set_header(kVersionHeader, kVersionForUnversionedRequests);  // see its comment (Communication 3.3)
     send_error(res, version.error());
     return std::nullopt;
   }

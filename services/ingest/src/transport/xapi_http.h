@@ -48,6 +48,23 @@ core::Result<XapiCaller> authenticate(const httplib::Request& req, const XapiAut
 // The X-Experience-API-Version of the request: required, 1.0.x or 2.0.x.
 core::Result<xapi::Version> request_version(const httplib::Request& req);
 
+// What an answer names in X-Experience-API-Version when the request names no version this LRS speaks
+// (missing, before 1.0.0, 1.1.0 or later, garbage): Communication 3.3 requires the header on every
+// response, including these 400s. "1.0.3" because both kinds of client accept it: a 2.0 client takes
+// 1.0.x answers (Communication 3.3: "tolerate receiving responses with a version of 1.0.0 or greater";
+// 2.0 LRSs and clients still speak 1.0.x), while to a 1.0.x client "2.0.0" is a new major version, by
+// Semantic Versioning not compatible with what it speaks.
+inline constexpr const char* kVersionForUnversionedRequests = "1.0.3";
+
+// The X-Experience-API-Version an answer carries: the version in use ("1.0.3" or "2.0.0") when the
+// request names one this LRS speaks, else kVersionForUnversionedRequests. Also for errors found before
+// the version is checked (credentials, the alternate syntax). About answers "2.0.0" (the latest) always.
+std::string answer_version(const httplib::Request& req);
+
+// Sets X-Experience-API-Version to answer_version(req) unless the answer has it already: for the answers
+// given before prepare_xapi_request (405, a malformed alternate-syntax request), which need it too.
+void ensure_version_header(const httplib::Request& req, httplib::Response& res);
+
 // What a handler knows about an authenticated, versioned request.
 struct XapiRequestContext {
   XapiCaller caller;

@@ -39,6 +39,7 @@ void XapiMaterialiser::handle(std::span<const kafka::ConsumedMessage> batch) {
     row.activity_id = columns->activity_id;
     row.registration = columns->registration;
     row.voids = columns->voids;
+    row.statement_ref = columns->statement_ref;
     row.related_agents = std::move(columns->related_agents);
     row.related_activities = std::move(columns->related_activities);
     row.statement = std::move(*event.mutable_xapi_statement()->mutable_statement_json());  // parsed above; not needed again

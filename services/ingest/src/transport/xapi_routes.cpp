@@ -136,11 +136,16 @@ std::optional<std::string> hex_decode(std::string_view text) {
   return out;
 }
 
-// A stored statement in the requested format (exact: as stored, no re-serialisation).
-std::string formatted(const std::string& stored, const std::string& format, const std::vector<std::string>& languages) {
-  if (format == "ids") return xapi::ids_format(json::parse(stored)).dump();
-  if (format == "canonical") return xapi::canonical_format(json::parse(stored), languages).dump();
-  return stored;
+// A stored statement in the requested format, as answered to the request's version (xapi::as_answered:
+// context activities as arrays, 2.0 timestamps in UTC; the exact format re-serialises only when that
+// changes something).
+std::string formatted(const std::string& stored, const std::string& format, const std::vector<std::string>& languages,
+                      xapi::Version version) {
+  if (format != "ids" && format != "canonical") return xapi::as_answered(stored, version);
+  json statement = json::parse(stored);
+  xapi::normalise_for_answer(statement, version);
+  if (format == "ids") return xapi::ids_format(statement).dump();
+  return xapi::canonical_format(statement, languages).dump();
 }
 
 const std::set<std::string, std::less<>> kGetParameters = {
@@ -340,7 +345,8 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
           }
           res.set_header("Last-Modified", http_date(found->stored));
           std::string body = formatted(found->statement, params.count("format") ? params["format"] : "exact",
-                                       xapi::accepted_languages(req.get_header_value("Accept-Language")));
+                                       xapi::accepted_languages(req.get_header_value("Accept-Language")),
+                                       prepared->version);
           if (params.count("attachments") && params["attachments"] == "true") {
             send_with_attachments(res, *shared->reader, prepared->caller.tenant, std::move(body), {&found->statement},
                                   prepared->trace_id);
@@ -386,7 +392,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
         core::Timestamp latest{};
         for (std::size_t i = 0; i < rows.size(); ++i) {
           if (i > 0) body += ",";
-          body += formatted(rows[i].statement, format, languages);
+          body += formatted(rows[i].statement, format, languages, prepared->version);
           latest = std::max(latest, rows[i].stored);
         }
         body += "],\"more\":" + json(more).dump() + "}";
@@ -414,10 +420,14 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
   const auto alternate = [write, read, shared](const httplib::Request& req, httplib::Response& res) {
     auto alternate_request = alternate_syntax_request(req, res);
     if (!alternate_request) {
+      ensure_version_header(req, res);
       send_error(res, alternate_request.error());
       return;
     }
-    const httplib::Request& inner = *alternate_request;
+    httplib::Request inner = std::move(alternate_request).value();
+    // The Content-Type form field only SHOULD* name the content's type, and the content of a Statements
+    // request is statements ("Storing binary data is not supported with this syntax"): JSON when unnamed.
+    if (!inner.body.empty() && !inner.has_header("Content-Type")) inner.headers.emplace("Content-Type", "application/json");
     const std::string& method = inner.method;
     if (method == "PUT") {
       write(inner, res, true);
@@ -429,6 +439,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
       read(inner, res);
       res.body.clear();
     } else {
+      ensure_version_header(inner, res);
       send_error(res, core::Error::invalid("method must be GET, HEAD, PUT or POST for /statements; got \"" + method +
                                                "\".",
                                            "method"));
@@ -445,6 +456,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
       return;
     }
     if (method.kind == http::AlternateMethod::Kind::kRepeated) {
+      ensure_version_header(req, res);
       send_error(res, core::Error::invalid("The `method` parameter is given more than once; give it exactly once.",
                                            "method"));
       return;
@@ -452,6 +464,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
     // Only `method` may be in the query string; everything else travels in the form.
     for (const auto& [name, value] : http::query_parameters(req)) {
       if (name != "method") {
+        ensure_version_header(req, res);
         send_error(res, core::Error::invalid("With the alternate request syntax only `method` may be in the "
                                              "query string; put \"" + name + "\" in the form.", name));
         return;
@@ -459,7 +472,8 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
     }
     alternate(req, res);
   });
-  const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+  const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+    ensure_version_header(req, res);
     res.set_header("Allow", "GET, HEAD, PUT, POST");
     send_error(res, core::Error{core::ErrorCode::kInvalidArgument, "Method not allowed on /xapi/statements.", {}});
     res.status = 405;
@@ -469,11 +483,13 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
 
   // About: the versions this LRS speaks. No version header and no credentials needed (Communication 2.8).
   server.Get("/xapi/about", [](const httplib::Request&, httplib::Response& res) {
+    // The latest version spoken, whatever the request says (About is how a client finds the versions).
     res.set_header(kVersionHeader, "2.0.0");
     res.status = 200;
     res.set_content(json{{"version", {"1.0.3", "2.0.0"}}, {"extensions", json::object()}}.dump(), "application/json");
   });
-  const auto about_not_allowed = [](const httplib::Request&, httplib::Response& res) {
+  const auto about_not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+    ensure_version_header(req, res);
     res.set_header("Allow", "GET, HEAD");
     send_error(res, core::Error::invalid("Method not allowed on /xapi/about.", {}));
     res.status = 405;

@@ -17,6 +17,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "edfleet/core/hash.h"
 #include "edfleet/core/time_format.h"
 #include "edfleet/testing/testing.h"
 #include "xapi_http_test_support.h"
@@ -237,11 +238,13 @@ TEST_CASE("Communication 3.3: the version header on every request and response",
     const char* answered;
   };
   const std::vector<Row> rows = {
-      {"3.3 a request without the header is rejected", "", 400, "2.0.0"},
-      {"3.3 versions before 1.0.0 are rejected", "0.95", 400, "2.0.0"},
-      {"3.3 versions 1.1.0 and later are rejected", "1.1.0", 400, "2.0.0"},
-      {"3.3 versions 1.1.0 and later are rejected", "3.0.0", 400, "2.0.0"},
-      {"3.3 garbage is rejected", "latest", 400, "2.0.0"},
+      // Refusals of requests without a version this LRS speaks name 1.0.3, which 1.0.3 and 2.0 clients
+      // both accept (xapi_http.h, kVersionForUnversionedRequests).
+      {"3.3 a request without the header is rejected", "", 400, "1.0.3"},
+      {"3.3 versions before 1.0.0 are rejected", "0.95", 400, "1.0.3"},
+      {"3.3 versions 1.1.0 and later are rejected", "1.1.0", 400, "1.0.3"},
+      {"3.3 versions 1.1.0 and later are rejected", "3.0.0", 400, "1.0.3"},
+      {"3.3 garbage is rejected", "latest", 400, "1.0.3"},
       {"3.3 1.0 is taken as 1.0.0", "1.0", 200, "1.0.3"},
       {"3.3 any 1.0.x is accepted, answered with the latest patch", "1.0.1", 200, "1.0.3"},
       {"3.3 1.0.3", "1.0.3", 200, "1.0.3"},
@@ -309,11 +312,15 @@ TEST_CASE("Communication 3.2: 405 for methods a resource does not have", "[xapi]
   rows.emplace_back("POST /xapi/about", c.Post("/xapi/about", h, "{}", "application/json"));
   rows.emplace_back("PUT /xapi/about", c.Put("/xapi/about", h, "{}", "application/json"));
   rows.emplace_back("DELETE /xapi/about", c.Delete("/xapi/about", h));
+  rows.emplace_back("POST ?method=GET&method=PUT (repeated)",
+                    c.Post("/xapi/statements?method=GET&method=PUT", h, "", "application/x-www-form-urlencoded"));
   for (auto& [what, r] : rows) {
     REQUIRE(r);
     INFO(what << " -> " << r->status << " " << r->body);
-    CHECK(r->status == 405);
-    CHECK(r->has_header("Allow"));
+    CHECK(r->status == (std::string(what).find("repeated") != std::string::npos ? 400 : 405));
+    if (r->status == 405) CHECK(r->has_header("Allow"));
+    // Communication 3.3: the version header on every response, these refusals too.
+    CHECK(r->get_header_value("X-Experience-API-Version") == "1.0.3");
   }
 }
 
@@ -473,5 +480,443 @@ TEST_CASE("Communication 2.1.3: 404, Last-Modified and Consistent-Through on rea
     CHECK(head->status == status);
     CHECK(head->body.empty());
     check_statement_headers(head, "2.0.0");
+  }
+}
+
+namespace {
+
+// application/x-www-form-urlencoded fields, values URL-encoded.
+std::string form(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string body;
+  for (const auto& [name, value] : fields) body += (body.empty() ? "" : "&") + name + "=" + url_encoded(value);
+  return body;
+}
+
+// An HTTP-date (RFC 7231) of `t`, to the second.
+std::string http_date_of(core::Timestamp t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[64];
+  return std::string(text, std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm));
+}
+
+std::string utc_now() {
+  return core::format_rfc3339(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+}
+
+}  // namespace
+
+TEST_CASE("Communication 3.3: the version a refusal names when the request names none", "[xapi][conformance][integration]") {
+  auto c = client();
+  // A request naming a version this LRS speaks gets that version back, also on a 401 (found before the
+  // version is checked); without one (or an unsupported one) 1.0.3.
+  httplib::Headers no_credentials = {{"X-Experience-API-Version", "2.0.0"}};
+  auto unauthenticated = c.Get("/xapi/statements", no_credentials);
+  REQUIRE(unauthenticated);
+  CHECK(unauthenticated->status == 401);
+  CHECK(unauthenticated->get_header_value("X-Experience-API-Version") == "2.0.0");
+  auto without = c.Get("/xapi/statements", xapi_headers("conf-version-answer", ""));
+  REQUIRE(without);
+  CHECK(without->status == 400);
+  CHECK(without->get_header_value("X-Experience-API-Version") == "1.0.3");
+  auto garbage = c.Get("/xapi/statements", xapi_headers("conf-version-answer", "latest"));
+  REQUIRE(garbage);
+  CHECK(garbage->status == 400);
+  CHECK(garbage->get_header_value("X-Experience-API-Version") == "1.0.3");
+  auto v1 = c.Get("/xapi/statements", xapi_headers("conf-version-answer", "1.0.1"));
+  REQUIRE(v1);
+  CHECK(v1->get_header_value("X-Experience-API-Version") == "1.0.3");
+}
+
+TEST_CASE("Communication 1.3: a PUT in the alternate request syntax answers 204", "[xapi][conformance][integration]") {
+  auto c = client();
+  struct Row {
+    const char* variant;
+    std::vector<std::pair<std::string, std::string>> headers_in_form;  // besides statementId and content
+    std::string outer_content_type;
+  };
+  const std::vector<Row> rows = {
+      {"content type of the content in the form", {{"X-Experience-API-Version", "1.0.3"}, {"Content-Type", "application/json"}},
+       "application/x-www-form-urlencoded"},
+      {"no Content-Type field (the content is a statement: JSON)", {{"X-Experience-API-Version", "1.0.3"}},
+       "application/x-www-form-urlencoded"},
+      {"charset on both content types",
+       {{"X-Experience-API-Version", "1.0.3"}, {"Content-Type", "application/json; charset=utf-8"}},
+       "application/x-www-form-urlencoded; charset=UTF-8"},
+  };
+  int n = 0;
+  for (const auto& row : rows) {
+    const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e3" + std::to_string(n++);
+    auto fields = row.headers_in_form;
+    fields.emplace_back("statementId", id);
+    const std::string content = statement().dump();
+    fields.emplace_back("content", content);
+    fields.emplace_back("Content-Length", std::to_string(content.size()));
+    auto r = c.Post("/xapi/statements?method=PUT", edfleet::testing::with_identity<httplib::Headers>({"conf-alt", "key-1", ""}),
+                    form(fields), row.outer_content_type);
+    REQUIRE(r);
+    INFO(row.variant << " -> " << r->status << " " << r->body);
+    CHECK(r->status == 204);
+    CHECK(r->body.empty());
+    check_statement_headers(r);
+    CHECK(eventually(c, "conf-alt", "statementId=" + id, 200));
+  }
+}
+
+TEST_CASE("Communication 1.5.2 / Data 2.4.11: statements with raw attachments as multipart/mixed",
+          "[xapi][conformance][integration]") {
+  auto c = client();
+  // Binary data as a client that read a file as Latin-1 text sends it: re-encoded as UTF-8 on the wire,
+  // with the file's size as `length` and the SHA-2 of what it sends (the external suite's JPEG case).
+  std::string file;
+  for (int byte = 0; byte < 256; ++byte) file.push_back(static_cast<char>(byte));
+  std::string as_sent;
+  for (const unsigned char byte : file) {
+    if (byte < 0x80) {
+      as_sent.push_back(static_cast<char>(byte));
+    } else {
+      as_sent.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+      as_sent.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+    }
+  }
+  struct Row {
+    const char* variant;
+    std::string boundary;       // as in the Content-Type header
+    std::string raw_boundary;   // as in the body
+    std::string first_line;     // before the first delimiter
+    std::string after_close;    // after the close delimiter
+    std::string hash_header;    // its name as written
+    std::string part_type;
+    std::string data;
+    std::size_t declared_length;
+  };
+  const std::string text = "here is a simple attachment";
+  const std::vector<Row> rows = {
+      {"the spec's example (Communication 1.5.2): quoted boundary, CRLF before the first delimiter",
+       "\"abcABC0123'()+_,-./:=?\"", "abcABC0123'()+_,-./:=?", "\r\n", "", "X-Experience-API-Hash", "text/plain", text,
+       text.size()},
+      {"an unquoted boundary starting with dashes, a CRLF after the close delimiter",
+       "-------314159265358979323846", "-------314159265358979323846", "", "\r\n", "X-Experience-API-Hash",
+       "text/plain", text, text.size()},
+      {"header names in another case", "xapi-boundary", "xapi-boundary", "", "", "x-experience-api-hash", "text/plain",
+       text, text.size()},
+      {"binary data whose declared length is the size before encoding", "-------314159265358979323846",
+       "-------314159265358979323846", "", "\r\n", "X-Experience-API-Hash", "image/jpeg", as_sent, file.size()},
+  };
+  int n = 0;
+  for (const auto& row : rows) {
+    const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e4" + std::to_string(n++);
+    const std::string sha2 = core::sha256_hex(row.data);
+    json s = statement(id);
+    s["attachments"] = json::array({{{"usageType", "http://example.com/attachment-usage/test"},
+                                     {"display", {{"en-US", "A test attachment"}}},
+                                     {"contentType", row.part_type == "text/plain" ? "text/plain; charset=ascii" : row.part_type},
+                                     {"length", row.declared_length},
+                                     {"sha2", sha2}}});
+    const std::string dash = "--" + row.raw_boundary;
+    const std::string body = row.first_line + dash + "\r\nContent-Type: application/json\r\n\r\n" + s.dump(2) + "\r\n" +
+                             dash + "\r\nContent-Type:" + row.part_type + "\r\nContent-Transfer-Encoding: binary\r\n" +
+                             row.hash_header + ": " + sha2 + "\r\n\r\n" + row.data + "\r\n" + dash + "--" + row.after_close;
+    auto r = c.Post("/xapi/statements", xapi_headers("conf-multipart"), body, "multipart/mixed; boundary=" + row.boundary);
+    REQUIRE(r);
+    INFO(row.variant << " -> " << r->status << " " << r->body);
+    CHECK(r->status == 200);
+    if (r->status != 200) continue;
+    CHECK(json::parse(r->body) == json::array({id}));
+    REQUIRE(eventually(c, "conf-multipart", "statementId=" + id, 200));
+    auto back = get(c, "conf-multipart", "statementId=" + id + "&attachments=true");
+    REQUIRE(back);
+    CHECK(back->get_header_value("Content-Type").starts_with("multipart/mixed"));
+    CHECK(back->body.find(row.data) != std::string::npos);
+  }
+}
+
+TEST_CASE("Data 2.4.6.2: contextActivities given as single objects come back as arrays", "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e50";
+  json s = statement(id);
+  s["context"] = {{"contextActivities",
+                   {{"parent", {{"id", "https://lms.example.com/course"}}},
+                    {"grouping", {{"id", "https://lms.example.com/programme"}}},
+                    {"category", {{"id", "https://w3id.org/xapi/scorm"}}},
+                    {"other", {{"id", "https://lms.example.com/tag"}}}}}};
+  REQUIRE(post(c, "conf-context", s.dump())->status == 200);
+  REQUIRE(eventually(c, "conf-context", "statementId=" + id, 200));
+  const json back = json::parse(get(c, "conf-context", "statementId=" + id)->body);
+  for (const char* kind : {"parent", "grouping", "category", "other"}) {
+    INFO(kind);
+    CHECK(back["context"]["contextActivities"][kind] == json::array({s["context"]["contextActivities"][kind]}));
+  }
+}
+
+TEST_CASE("Communication 2.1.3: format=ids and format=canonical with Accept-Language", "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e60";
+  json s = statement(id);
+  s["verb"]["display"] = {{"en-US", "completed"}, {"fr-FR", "terminé"}, {"de", "abgeschlossen"}};
+  s["object"]["definition"] = {{"name", {{"en-US", "Algebra"}, {"fr-FR", "Algèbre"}}},
+                               {"description", {{"en-GB", "Algebra course"}, {"fr", "Cours d'algèbre"}}}};
+  s["context"] = {{"contextActivities", {{"parent", {{{"id", "https://lms.example.com/maths"},
+                                                       {"definition", {{"name", {{"en", "Maths"}, {"fr", "Maths (fr)"}}}}}}}}}}};
+  REQUIRE(post(c, "conf-format", s.dump())->status == 200);
+  REQUIRE(eventually(c, "conf-format", "statementId=" + id, 200));
+
+  for (const std::string& query : std::vector<std::string>{"statementId=" + id + "&format=ids", "format=ids"}) {
+    auto r = get(c, "conf-format", query);
+    REQUIRE(r);
+    INFO("?" << query << " -> " << r->status << " " << r->body);
+    REQUIRE(r->status == 200);
+    json ids = json::parse(r->body);
+    if (ids.contains("statements")) ids = ids["statements"][0];
+    CHECK(ids["actor"] == json{{"mbox", "mailto:ada@example.com"}});
+    CHECK(ids["verb"] == json{{"id", "http://adlnet.gov/expapi/verbs/completed"}});
+    CHECK(ids["object"] == json{{"id", "https://lms.example.com/course/algebra-1"}});
+    CHECK(ids["context"]["contextActivities"]["parent"] == json::array({{{"id", "https://lms.example.com/maths"}}}));
+  }
+
+  struct Row {
+    std::string accept_language;
+    json display, name, description, parent_name;
+  };
+  const std::vector<Row> rows = {
+      {"fr-FR, fr;q=0.9, en;q=0.5", {{"fr-FR", "terminé"}}, {{"fr-FR", "Algèbre"}}, {{"fr", "Cours d'algèbre"}},
+       {{"fr", "Maths (fr)"}}},
+      {"en-US,en;q=0.9", {{"en-US", "completed"}}, {{"en-US", "Algebra"}}, {{"en-GB", "Algebra course"}},
+       {{"en", "Maths"}}},
+      {"de;q=0.8, fr;q=0.9", {{"fr-FR", "terminé"}}, {{"fr-FR", "Algèbre"}}, {{"fr", "Cours d'algèbre"}},
+       {{"fr", "Maths (fr)"}}},
+      {"*", {}, {}, {}, {}},
+      {"de-CH", {{"de", "abgeschlossen"}}, {}, {}, {}},
+  };
+  for (const auto& row : rows) {
+    for (const std::string& query :
+         std::vector<std::string>{"statementId=" + id + "&format=canonical", "format=canonical"}) {
+      auto h = xapi_headers("conf-format");
+      h.emplace("Accept-Language", row.accept_language);
+      auto r = c.Get(("/xapi/statements?" + query).c_str(), h);
+      REQUIRE(r);
+      INFO("Accept-Language: " << row.accept_language << " ?" << query << " -> " << r->status << " " << r->body);
+      REQUIRE(r->status == 200);
+      json can = json::parse(r->body);
+      if (can.contains("statements")) can = can["statements"][0];
+      // Every language map has exactly one entry, the best match when there is one.
+      CHECK(can["verb"]["display"].size() == 1);
+      CHECK(can["object"]["definition"]["name"].size() == 1);
+      CHECK(can["object"]["definition"]["description"].size() == 1);
+      if (!row.display.empty()) CHECK(can["verb"]["display"] == row.display);
+      if (!row.name.empty()) CHECK(can["object"]["definition"]["name"] == row.name);
+      if (!row.description.empty()) CHECK(can["object"]["definition"]["description"] == row.description);
+      if (!row.parent_name.empty()) {
+        CHECK(can["context"]["contextActivities"]["parent"][0]["definition"]["name"] == row.parent_name);
+      }
+    }
+  }
+}
+
+TEST_CASE("Communication 2.1.3: format=canonical answers for any Accept-Language, every way it can be asked",
+          "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string id = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e61";
+  json s = statement(id);
+  s["verb"]["display"] = {{"en-US", "completed"}, {"fr-FR", "terminé"}};
+  s["object"]["definition"] = {{"name", {{"en-US", "Algebra"}, {"fr-FR", "Algèbre"}}}};
+  REQUIRE(post(c, "conf-canonical", s.dump())->status == 200);
+  REQUIRE(eventually(c, "conf-canonical", "statementId=" + id, 200));
+  const std::vector<std::string> languages = {"fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", "*", "en", "",
+                                              "en;q=", "fr;q=abc", "en;q=1e999", ",,", "-", "EN-us"};
+  for (const auto& language : languages) {
+    for (const std::string version : {"1.0.3", "2.0.0"}) {
+      auto h = xapi_headers("conf-canonical", version);
+      h.emplace("Accept-Language", language);
+      INFO("Accept-Language: \"" << language << "\" " << version);
+      for (const std::string& query : std::vector<std::string>{"statementId=" + id + "&format=canonical",
+                                                               "format=canonical",
+                                                               "format=canonical&limit=1&attachments=true"}) {
+        INFO("?" << query);
+        auto r = c.Get(("/xapi/statements?" + query).c_str(), h);
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        auto head = c.Head(("/xapi/statements?" + query).c_str(), h);
+        REQUIRE(head);
+        CHECK(head->status == 200);
+      }
+      if (version == "1.0.3") {
+        auto alternate = c.Post("/xapi/statements?method=GET",
+                                edfleet::testing::with_identity<httplib::Headers>({"conf-canonical", "key-1", ""}),
+                                form({{"X-Experience-API-Version", "1.0.3"}, {"Accept-Language", language},
+                                      {"statementId", id}, {"format", "canonical"}}),
+                                "application/x-www-form-urlencoded");
+        REQUIRE(alternate);
+        CHECK(alternate->status == 200);
+      }
+    }
+  }
+}
+
+TEST_CASE("Communication 2.1.3 / 2.1.4: statements targeting a voided statement come back with the voiding statement",
+          "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string tenant = "conf-voided-refs";
+  const std::string target = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e70";
+  const std::string voiding = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e71";
+  const std::string referring = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e72";
+  const std::string chained = "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e73";  // targets `referring`
+  const auto targeting = [](const std::string& id, const std::string& who, const std::string& verb,
+                            const std::string& object) {
+    return json{{"id", id},
+                {"actor", {{"mbox", "mailto:" + who + "@example.com"}}},
+                {"verb", {{"id", "http://adlnet.gov/expapi/verbs/" + verb}}},
+                {"object", {{"objectType", "StatementRef"}, {"id", object}}}};
+  };
+  const std::string before = utc_now();
+  REQUIRE(post(c, tenant, statement(target).dump(), "2.0.0")->status == 200);
+  REQUIRE(eventually(c, tenant, "statementId=" + target, 200));
+  REQUIRE(post(c, tenant, targeting(voiding, "admin", "voided", target).dump(), "2.0.0")->status == 200);
+  REQUIRE(eventually(c, tenant, "statementId=" + target, 404));
+  const std::string between = utc_now();
+  REQUIRE(post(c, tenant, targeting(referring, "bob", "experienced", target).dump(), "2.0.0")->status == 200);
+  REQUIRE(post(c, tenant, targeting(chained, "eve", "commented", referring).dump(), "2.0.0")->status == 200);
+  REQUIRE(eventually(c, tenant, "statementId=" + chained, 200));
+  const std::string after = utc_now();
+
+  const std::string completed = "verb=" + url_encoded("http://adlnet.gov/expapi/verbs/completed");
+  struct Row {
+    const char* rule;
+    std::string query;
+    std::vector<std::string> expected;  // newest first
+  };
+  const std::vector<Row> rows = {
+      {"no filter: everything but the voided statement", "", {chained, referring, voiding}},
+      {"since", "since=" + url_encoded(before), {chained, referring, voiding}},
+      {"until", "until=" + url_encoded(after), {chained, referring, voiding}},
+      {"ascending", "ascending=true", {voiding, referring, chained}},
+      // The voided statement's verb: the statements targeting it match (and what targets those).
+      {"verb of the voided target", completed, {chained, referring, voiding}},
+      {"verb of the voided target, since: only what came after", completed + "&since=" + url_encoded(between),
+       {chained, referring}},
+      {"verb of the voided target, until: only what came before", completed + "&until=" + url_encoded(between),
+       {voiding}},
+      {"verb of the voided target, limit 1: the newest targeting statement", completed + "&limit=1", {chained}},
+      {"agent of the voided target",
+       "agent=" + url_encoded(R"({"mbox": "mailto:ada@example.com"})"), {chained, referring, voiding}},
+      {"activity of the voided target", "activity=" + url_encoded("https://lms.example.com/course/algebra-1"),
+       {chained, referring, voiding}},
+      {"a targeting statement's own verb, and what targets it",
+       "verb=" + url_encoded("http://adlnet.gov/expapi/verbs/experienced"), {chained, referring}},
+      {"a verb nothing has", "verb=" + url_encoded("http://adlnet.gov/expapi/verbs/failed"), {}},
+  };
+  for (const std::string version : {"1.0.3", "2.0.0"}) {
+    for (const auto& row : rows) {
+      auto r = get(c, tenant, row.query, version);
+      REQUIRE(r);
+      INFO(version << " " << row.rule << ": ?" << row.query << " -> " << r->status << " " << r->body);
+      REQUIRE(r->status == 200);
+      std::vector<std::string> ids;
+      const json result = json::parse(r->body);
+      for (const auto& s : result["statements"]) ids.push_back(s["id"].get<std::string>());
+      CHECK(ids == row.expected);
+    }
+  }
+}
+
+TEST_CASE("Communication 2.5: the Activities resource answers the Activity merged from every statement about it",
+          "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string tenant = "conf-activities";
+  const std::string activity = "https://lms.example.com/course/geometry";
+  json first = statement("7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e80");
+  first["object"] = {{"id", activity},
+                     {"definition", {{"name", {{"en-US", "Geometry"}}},
+                                     {"description", {{"en-US", "Shapes and angles"}}},
+                                     {"type", "http://adlnet.gov/expapi/activities/course"}}}};
+  json second = statement("7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e81");
+  second["object"] = {{"id", activity}, {"definition", {{"name", {{"fr-FR", "Géométrie"}}}}}};
+  json third = statement("7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e82");  // as a context activity (single object)
+  json parent = {{"id", activity},
+                 {"definition", {{"description", {{"de", "Formen und Winkel"}}},
+                                 {"extensions", {{"http://example.com/level", 2}}}}}};
+  third["context"] = {{"contextActivities", {{"parent", parent}}}};
+  json fourth = statement("7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e83");  // inside a SubStatement
+  fourth["object"] = {{"objectType", "SubStatement"},
+                      {"actor", {{"mbox", "mailto:bob@example.com"}}},
+                      {"verb", {{"id", "http://adlnet.gov/expapi/verbs/attempted"}}},
+                      {"object", {{"id", activity}, {"definition", {{"name", {{"es", "Geometría"}}}}}}}};
+  // Asked right after the statements were accepted, as a client does (statements are Kafka first and
+  // materialised a moment later; the answer waits for them).
+  for (const json& s : {first, second, third, fourth}) {
+    auto r = post(c, tenant, s.dump());
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+  }
+  auto r = c.Get(("/xapi/activities?activityId=" + url_encoded(activity)).c_str(), xapi_headers(tenant));
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  const json a = json::parse(r->body);
+  CHECK(a["objectType"] == "Activity");
+  CHECK(a["id"] == activity);
+  CHECK(a["definition"]["name"] == json{{"en-US", "Geometry"}, {"fr-FR", "Géométrie"}, {"es", "Geometría"}});
+  CHECK(a["definition"]["description"] == json{{"en-US", "Shapes and angles"}, {"de", "Formen und Winkel"}});
+  CHECK(a["definition"]["type"] == "http://adlnet.gov/expapi/activities/course");
+  CHECK(a["definition"]["extensions"] == json{{"http://example.com/level", 2}});
+
+  // Two statements in one batch, each naming the activity in another language (the external suite's
+  // case), read at once: both names.
+  for (int round = 0; round < 5; ++round) {
+    const std::string meeting = "https://lms.example.com/meeting/" + std::to_string(round);
+    json english = statement();
+    english["object"] = {{"objectType", "Activity"}, {"id", meeting},
+                         {"definition", {{"name", {{"en-US", "example meeting"}}}, {"type", "http://adlnet.gov/expapi/activities/meeting"}}}};
+    json french = english;
+    french["object"]["definition"]["name"] = {{"fr-FR", "réunion"}};
+    REQUIRE(post(c, tenant, json::array({english, french}).dump())->status == 200);
+    auto answer = c.Get(("/xapi/activities?activityId=" + url_encoded(meeting)).c_str(), xapi_headers(tenant));
+    REQUIRE(answer);
+    INFO(answer->body);
+    REQUIRE(answer->status == 200);
+    CHECK(json::parse(answer->body) == json{{"objectType", "Activity"}, {"id", meeting},
+                                            {"definition", {{"name", {{"en-US", "example meeting"}, {"fr-FR", "réunion"}}},
+                                                            {"type", "http://adlnet.gov/expapi/activities/meeting"}}}});
+  }
+}
+
+TEST_CASE("xAPI 2.0: Last-Modified is the statement's stored, timestamps in UTC, fine durations kept",
+          "[xapi][conformance][integration]") {
+  auto c = client();
+  const std::string tenant = "conf-v2-times";
+  struct Row {
+    std::string version;
+    std::string id;
+  };
+  for (const Row& row : {Row{"2.0.0", "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e90"}, Row{"1.0.3", "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e91"}}) {
+    json s = statement(row.id);
+    s["timestamp"] = "2026-11-25T10:30:00.123+01:00";
+    s["result"]["duration"] = "PT1M30.123456S";  // beyond 0.01 s: accepted, kept (or truncated)
+    auto stored = post(c, tenant, s.dump(), row.version);
+    REQUIRE(stored);
+    INFO(row.version << ": " << stored->body);
+    REQUIRE(stored->status == 200);
+    REQUIRE(eventually(c, tenant, "statementId=" + row.id, 200));
+  }
+  for (const std::string version : {"2.0.0", "1.0.3"}) {
+    for (const std::string id : {"7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e90", "7d2c3e4f-1a5b-4c6d-8e7f-0a1b2c3d4e91"}) {
+      auto r = get(c, tenant, "statementId=" + id, version);
+      REQUIRE(r);
+      INFO(version << " GET " << id << " -> " << r->body);
+      REQUIRE(r->status == 200);
+      const json s = json::parse(r->body);
+      // Last-Modified names the statement's stored instant (HTTP dates have whole seconds).
+      const auto stored_at = core::parse_rfc3339(s["stored"].get<std::string>());
+      REQUIRE(stored_at);
+      CHECK(r->get_header_value("Last-Modified") == http_date_of(*stored_at));
+      CHECK(s["stored"].get<std::string>().ends_with("Z"));
+      const std::string duration = s["result"]["duration"];
+      CHECK((duration == "PT1M30.123456S" || duration == "PT1M30.12S"));
+      if (version == "2.0.0") {
+        CHECK(s["timestamp"] == "2026-11-25T09:30:00.123Z");  // the same instant, in UTC
+      }
+    }
   }
 }

@@ -189,8 +189,14 @@ TEST_CASE("State: registration scoping, the ids list with since, DELETE of all",
 TEST_CASE("Activity Profile: concurrency with If-Match / If-None-Match, 409 and 412", "[xapi][documents][integration]") {
   auto c = client();
   const std::string path = activity_profile("settings");
-  // No document yet: PUT without a precondition is allowed.
-  auto first = c.Put(path.c_str(), headers("prof"), R"({"v":1})", "application/json");
+  // No document yet: a PUT needs If-Match or If-None-Match all the same (400 without, Communication 3.1);
+  // If-None-Match: * creates it.
+  auto bare = c.Put(path.c_str(), headers("prof"), R"({"v":0})", "application/json");
+  REQUIRE(bare);
+  CHECK(bare->status == 400);
+  CHECK(error_of(bare)["field"] == "If-Match");
+  CHECK(c.Get(path.c_str(), headers("prof"))->status == 404);
+  auto first = c.Put(path.c_str(), headers("prof", {{"If-None-Match", "*"}}), R"({"v":1})", "application/json");
   REQUIRE(first);
   CHECK(first->status == 204);
   const std::string etag = etag_of(c, "prof", path);
@@ -253,8 +259,9 @@ TEST_CASE("Activity Profile: concurrency with If-Match / If-None-Match, 409 and 
 TEST_CASE("Agent Profile: PUT/GET/POST/DELETE, 409, since; the agent is identified, not matched textually",
           "[xapi][documents][integration]") {
   auto c = client();
-  REQUIRE(c.Put(agent_profile("prefs").c_str(), headers("agentprof"), R"({"lang":"en"})", "application/json")->status ==
-          204);
+  REQUIRE(c.Put(agent_profile("prefs").c_str(), headers("agentprof", {{"If-None-Match", "*"}}), R"({"lang":"en"})",
+                "application/json")
+              ->status == 204);
   // Same agent written differently (upper-case domain, no objectType, a name): the same documents.
   const std::string same_agent = R"({"mbox":"mailto:ada@EXAMPLE.com","name":"Ada"})";
   auto get = c.Get(("/xapi/agents/profile" + query({{"agent", same_agent}, {"profileId", "prefs"}})).c_str(),
@@ -273,7 +280,8 @@ TEST_CASE("Agent Profile: PUT/GET/POST/DELETE, 409, since; the agent is identifi
   const std::string list = "/xapi/agents/profile" + query({{"agent", kAda}});
   const std::string before = core::format_rfc3339(std::chrono::time_point_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now()));
-  REQUIRE(c.Put(agent_profile("avatar").c_str(), headers("agentprof"), "png", "image/png")->status == 204);
+  REQUIRE(c.Put(agent_profile("avatar").c_str(), headers("agentprof", {{"If-None-Match", "*"}}), "png", "image/png")
+              ->status == 204);
   CHECK(ids_of(c.Get(list.c_str(), headers("agentprof"))) == json::array({"avatar", "prefs"}));
   CHECK(ids_of(c.Get((list + "&since=" + httplib::detail::encode_query_param(before)).c_str(), headers("agentprof"))) == json::array({"avatar"}));
 
@@ -284,13 +292,15 @@ TEST_CASE("Agent Profile: PUT/GET/POST/DELETE, 409, since; the agent is identifi
 TEST_CASE("Documents are scoped by tenant", "[xapi][documents][integration]") {
   auto c = client();
   REQUIRE(c.Put(state("secret").c_str(), headers("tenant-a"), "a's", "text/plain")->status == 204);
-  REQUIRE(c.Put(activity_profile("p").c_str(), headers("tenant-a"), "{}", "application/json")->status == 204);
+  REQUIRE(c.Put(activity_profile("p").c_str(), headers("tenant-a", {{"If-None-Match", "*"}}), "{}", "application/json")
+              ->status == 204);
   CHECK(c.Get(state("secret").c_str(), headers("tenant-b"))->status == 404);
   CHECK(c.Get(activity_profile("p").c_str(), headers("tenant-b"))->status == 404);
   const std::string list = "/xapi/activities/state" + query({{"activityId", kCourse}, {"agent", kAda}});
   CHECK(ids_of(c.Get(list.c_str(), headers("tenant-b"))) == json::array());
   // Tenant b writing and deleting the same coordinates does not touch tenant a's documents.
-  REQUIRE(c.Put(activity_profile("p").c_str(), headers("tenant-b"), "[]", "application/json")->status == 204);
+  REQUIRE(c.Put(activity_profile("p").c_str(), headers("tenant-b", {{"If-None-Match", "*"}}), "[]", "application/json")
+              ->status == 204);
   REQUIRE(c.Delete(list.c_str(), headers("tenant-b"))->status == 204);
   CHECK(c.Get(state("secret").c_str(), headers("tenant-a"))->body == "a's");
   CHECK(c.Get(activity_profile("p").c_str(), headers("tenant-a"))->body == "{}");
@@ -505,7 +515,8 @@ TEST_CASE("The 1.0.3 alternate request syntax reaches every document resource", 
   CHECK(head->body.empty());
 
   // Header fields in the form count as headers: a stale If-Match fails the profile PUT.
-  REQUIRE(c.Put(activity_profile("alt").c_str(), headers("alt"), "{}", "application/json")->status == 204);
+  REQUIRE(c.Put(activity_profile("alt").c_str(), headers("alt", {{"If-None-Match", "*"}}), "{}", "application/json")
+              ->status == 204);
   auto stale = c.Post("/xapi/activities/profile?method=PUT", headers("alt"),
                       form({{"activityId", kCourse}, {"profileId", "alt"}, {"content", "[]"},
                             {"Content-Type", "application/json"}, {"If-Match", "\"stale\""}}),
@@ -541,4 +552,47 @@ TEST_CASE("The 1.0.3 alternate request syntax reaches every document resource", 
   auto plain_post = c.Post("/xapi/agents", headers("alt"), "{}", "application/json");
   REQUIRE(plain_post);
   CHECK(plain_post->status == 405);
+}
+
+TEST_CASE("Communication 2.6 / 2.7 and 3.1: profile PUTs need If-Match or If-None-Match, in 1.0.3 and 2.0",
+          "[xapi][documents][integration][conformance]") {
+  auto c = client();
+  for (const std::string version : {"1.0.3", "2.0.0"}) {
+    for (const std::string& path : {activity_profile("needs-header-" + version), agent_profile("needs-header-" + version)}) {
+      INFO(version << " PUT " << path);
+      auto bare = c.Put(path.c_str(), headers("profput", {}, version), R"({"v":1})", "application/json");
+      REQUIRE(bare);
+      CHECK(bare->status == 400);
+      CHECK(error_of(bare)["field"] == "If-Match");
+      CHECK(bare->get_header_value("X-Experience-API-Version") == version);
+      CHECK(c.Get(path.c_str(), headers("profput", {}, version))->status == 404);  // nothing was stored
+      REQUIRE(c.Put(path.c_str(), headers("profput", {{"If-None-Match", "*"}}, version), R"({"v":1})", "application/json")
+                  ->status == 204);
+      auto again = c.Put(path.c_str(), headers("profput", {}, version), R"({"v":2})", "application/json");
+      REQUIRE(again);
+      CHECK(again->status == 409);
+      CHECK(c.Get(path.c_str(), headers("profput", {}, version))->body == R"({"v":1})");
+    }
+  }
+}
+
+TEST_CASE("Communication 4.1.4 (2.0): a State PUT without If-Match or If-None-Match on an existing document is 409",
+          "[xapi][documents][integration][conformance]") {
+  auto c = client();
+  const std::string path = state("v2-guarded");
+  REQUIRE(c.Put(path.c_str(), headers("state20", {}, "2.0.0"), R"({"page":1})", "application/json")->status == 204);
+  auto conflict = c.Put(path.c_str(), headers("state20", {}, "2.0.0"), R"({"page":2})", "application/json");
+  REQUIRE(conflict);
+  CHECK(conflict->status == 409);
+  const std::string explanation = error_of(conflict)["message"];
+  CHECK(explanation.find("If-Match") != std::string::npos);
+  CHECK(explanation.find(etag_of(c, "state20", path)) != std::string::npos);
+  CHECK(c.Get(path.c_str(), headers("state20"))->body == R"({"page":1})");  // nothing changed
+  // With the current ETag the 2.0 PUT goes through; 1.0.3 State PUTs need no header.
+  auto ok = c.Put(path.c_str(), headers("state20", {{"If-Match", etag_of(c, "state20", path)}}, "2.0.0"),
+                  R"({"page":3})", "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 204);
+  CHECK(c.Put(path.c_str(), headers("state20"), R"({"page":4})", "application/json")->status == 204);
+  CHECK(c.Get(path.c_str(), headers("state20"))->body == R"({"page":4})");
 }

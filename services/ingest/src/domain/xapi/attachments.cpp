@@ -151,13 +151,10 @@ core::Result<MatchedAttachments> match_attachments(const std::vector<json>& stat
                                         part_name(received.index) + " has Content-Type \"" + *part_type + "\".",
                                     ref.path + ".contentType");
       }
-      const auto length = a.value("length", -1LL);
-      if (length != static_cast<long long>(received.part->body.size())) {
-        return core::Error::invalid(where + " has length " + std::to_string(length) + " but its " +
-                                        part_name(received.index) + " holds " +
-                                        std::to_string(received.part->body.size()) + " octets.",
-                                    ref.path + ".length");
-      }
+      // `length` is not compared with the part's size: parts are matched to attachments by SHA-2 and "MUST
+      // not [be] any other way" (Communication 1.5.2), and only part header parameters with a matching
+      // property must agree (Content-Type / contentType, X-Experience-API-Hash / sha2). Refusing on length
+      // rejected valid requests whose client counted the data before encoding it (e.g. a file's size).
       if (carried.insert(sha2).second) {
         matched.by_statement[i].push_back({sha2, content_type, received.part->body});
       }

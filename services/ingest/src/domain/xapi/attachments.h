@@ -33,7 +33,7 @@ struct MatchedAttachments {
 // application/json) to the statements' Attachment objects (the statement's and a SubStatement's):
 //  - every part needs X-Experience-API-Hash (a SHA-2 hex digest its content must have) and
 //    Content-Transfer-Encoding: binary; a Content-Type header, when given, must agree with the
-//    attachment's contentType and the content's size with its length;
+//    attachment's contentType (the attachment's length is not compared: parts match by SHA-2 only);
 //  - every Attachment without fileUrl needs a part with its sha2 (application/json: none can have one,
 //    so every Attachment needs a fileUrl); a signature Attachment always needs its part;
 //  - every part must match some Attachment.

@@ -249,19 +249,32 @@ core::Result<void> check_preconditions(DocumentKind kind, DocumentMethod method,
                     "); nothing was changed.");
     }
   }
-  // Communication 3.1: "If a PUT request is received without either header for a resource that already
-  // exists, the LRS: MUST return HTTP status 409 Conflict" explaining to check the current state and set
-  // If-Match. Only for the profiles: "The State Resource will permit PUT, POST and DELETE requests without
-  // concurrency headers, since state conflicts are unlikely. The requirements below only apply to Agent
-  // Profile Resource and Activity Profile Resource."
-  if (method == DocumentMethod::kPut && kind != DocumentKind::kState && current != nullptr &&
-      !preconditions.if_match && !preconditions.if_none_match) {
+  if (method != DocumentMethod::kPut || preconditions.if_match || preconditions.if_none_match) return {};
+  // A PUT with neither header. Communication 3.1, Client Requirements: "A Client making a PUT request to
+  // either the Agent Profile Resource or Activity Profile Resource MUST include the If-Match header or the
+  // If-None-Match header" (1.0.3 and 2.0 alike), and "The State Resource will permit PUT, POST and DELETE
+  // requests without concurrency headers" (1.0.3; the published 2.0 standard, Communication 4.1.4, guards
+  // State PUTs too). LRS Requirements: "If a PUT request is received without either header for a resource
+  // that already exists, the LRS: MUST return HTTP status 409 Conflict", explaining to check the current
+  // state and set If-Match, and "MUST NOT make a modification to the resource".
+  const bool guarded = kind != DocumentKind::kState || preconditions.version == Version::k2_0;
+  if (!guarded) return {};
+  if (current != nullptr) {
     return core::Error{core::ErrorCode::kConflict,
                        "The " + std::string(document_noun(kind)) +
                            " already exists and the PUT has neither If-Match nor If-None-Match: check the "
                            "document's current state (GET) and send If-Match with its current ETag " +
                            quoted_etag(current->etag) + ". Nothing was changed.",
                        "If-Match"};
+  }
+  // No document to conflict with, but the request lacks what the client MUST send: a missing argument,
+  // 400 by Communication 3.2 (409 is for a conflict with a resource's current state, and 428 is not
+  // among xAPI's error codes). State PUTs, which may go without the headers, are not refused here.
+  if (kind != DocumentKind::kState) {
+    return core::Error::invalid("A PUT of an " + std::string(document_noun(kind)) +
+                                    " must have If-Match (with the document's current ETag) or If-None-Match: * "
+                                    "(to create it only if there is none). Nothing was changed.",
+                                "If-Match");
   }
   return {};
 }

@@ -79,18 +79,22 @@ core::Result<DocumentTarget> parse_document_target(DocumentKind kind, DocumentMe
 // 2.4, 2.6). Returns the parsed Agent.
 core::Result<nlohmann::json> parse_agent_parameter(std::string_view text, Version version);
 
-// The concurrency headers as sent (absent when the header is missing).
+// The concurrency headers as sent (absent when the header is missing), and the request's xAPI version:
+// the rules for a PUT without either header differ (2.0 also guards the State resource).
 struct Preconditions {
   std::optional<std::string> if_match;
   std::optional<std::string> if_none_match;
+  Version version = Version::k1_0;
 };
 
 // The ETag as a header value: the hex digest in double quotes.
 std::string quoted_etag(std::string_view etag);
 
 // Decides a write or delete against the current document (nullptr when there is none) by Communication
-// 3.1: a failed If-Match / If-None-Match is kFailedPrecondition (412); a PUT to an existing Activity or
-// Agent Profile document without either header is kConflict (409). OK when the request may go on.
+// 3.1: a failed If-Match / If-None-Match is kFailedPrecondition (412). A PUT with neither header: to an
+// existing Activity or Agent Profile document, and under 2.0 to an existing State document, kConflict
+// (409); to an Activity or Agent Profile document that does not exist, kInvalidArgument (400: the client
+// MUST send one of them). OK when the request may go on.
 core::Result<void> check_preconditions(DocumentKind kind, DocumentMethod method, const Preconditions& preconditions,
                                        const Document* current);
 

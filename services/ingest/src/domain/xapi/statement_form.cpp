@@ -189,19 +189,101 @@ json comparison_form(const json& statement) {
   return s;
 }
 
-void normalise_for_storage(json& statement, Version version) {
-  if (version != Version::k2_0 || !statement.is_object()) return;
-  const auto to_utc = [](json& holder) {
-    if (!holder.is_object() || !holder.contains("timestamp") || !holder["timestamp"].is_string()) return;
-    if (auto utc = normalised_timestamp(holder["timestamp"].get_ref<const std::string&>(), Version::k2_0)) {
-      holder["timestamp"] = std::move(*utc);
-    }
-  };
-  to_utc(statement);
-  if (statement.contains("object") && statement["object"].is_object() &&
-      statement["object"].value("objectType", "") == "SubStatement") {
-    to_utc(statement["object"]);
+namespace {
+
+// The statement itself and, when its object is a SubStatement, that too: both can carry a context and a
+// timestamp.
+template <typename Json, typename Fn>
+void for_statement_and_substatement(Json& statement, Fn&& fn) {
+  fn(statement);
+  const auto object = statement.find("object");
+  if (object != statement.end() && object->is_object() && object->value("objectType", "") == "SubStatement") {
+    fn(*object);
   }
+}
+
+// The contextActivities object of a statement, when it has one.
+template <typename Json>
+Json* context_activities_of(Json& statement) {
+  const auto context = statement.find("context");
+  if (context == statement.end() || !context->is_object()) return nullptr;
+  const auto activities = context->find("contextActivities");
+  if (activities == context->end() || !activities->is_object()) return nullptr;
+  return &*activities;
+}
+
+bool has_single_context_activity(const json& statement) {
+  const json* activities = context_activities_of(statement);
+  if (activities == nullptr) return false;
+  return std::any_of(activities->begin(), activities->end(), [](const json& value) { return value.is_object(); });
+}
+
+}  // namespace
+
+namespace {
+
+void context_activities_as_arrays(json& statement) {
+  for_statement_and_substatement(statement, [](json& s) {
+    json* activities = context_activities_of(s);
+    if (activities == nullptr) return;
+    for (auto& value : *activities) {
+      if (value.is_object()) value = json::array({std::move(value)});
+    }
+  });
+}
+
+void timestamps_in_utc(json& statement) {
+  for_statement_and_substatement(statement, [](json& s) { normalise_timestamp(s, "timestamp"); });
+}
+
+}  // namespace
+
+void normalise_for_storage(json& statement, Version version) {
+  if (!statement.is_object()) return;
+  context_activities_as_arrays(statement);
+  if (version != Version::k2_0) return;
+  for_statement_and_substatement(statement, [](json& s) {
+    if (!s.contains("timestamp") || !s["timestamp"].is_string()) return;
+    if (auto utc = normalised_timestamp(s["timestamp"].get_ref<const std::string&>(), Version::k2_0)) {
+      s["timestamp"] = std::move(*utc);
+    }
+  });
+}
+
+bool changed_for_storage(const json& statement, Version version) {
+  if (!statement.is_object()) return false;
+  if (version == Version::k2_0) return true;  // timestamps are rewritten (a cheap check would cost as much)
+  bool changed = false;
+  for_statement_and_substatement(statement, [&changed](const json& s) { changed = changed || has_single_context_activity(s); });
+  return changed;
+}
+
+void normalise_for_answer(json& statement, Version version) {
+  if (!statement.is_object()) return;
+  context_activities_as_arrays(statement);
+  if (version == Version::k2_0) timestamps_in_utc(statement);
+}
+
+std::string as_answered(const std::string& statement_text, Version version) {
+  // The text is the LRS's own compact serialisation ("key":value, no spaces), so what may need a change
+  // shows in it: a context activity written as an object, a timestamp not ending in Z. The same text
+  // elsewhere (inside extensions) only costs the parse below.
+  bool unchanged = true;
+  for (const std::string_view kind : {"\"parent\":{", "\"grouping\":{", "\"category\":{", "\"other\":{"}) {
+    unchanged = unchanged && statement_text.find(kind) == std::string::npos;
+  }
+  if (version == Version::k2_0) {
+    constexpr std::string_view kKey = "\"timestamp\":\"";
+    for (auto at = statement_text.find(kKey); at != std::string::npos && unchanged; at = statement_text.find(kKey, at + 1)) {
+      const auto close = statement_text.find('"', at + kKey.size());
+      unchanged = close != std::string::npos && close > at + kKey.size() && statement_text[close - 1] == 'Z';
+    }
+  }
+  if (unchanged) return statement_text;
+  json statement = json::parse(statement_text, nullptr, false);
+  if (!statement.is_object()) return statement_text;
+  normalise_for_answer(statement, version);
+  return statement.dump();
 }
 
 std::string comparison_hash(const json& statement) {
@@ -290,27 +372,56 @@ void ids_in(json& s) {
   }
 }
 
-// The best entry of a language map for `languages`.
+// Whether the Accept-Language range `range` matches the language tag `tag` (RFC 2616 14.4): equal, or a
+// prefix of it followed by "-" ("en" matches "en-US"), case-insensitively. "*" is handled by the caller.
+bool range_matches(const std::string& range, const std::string& tag) {
+  const std::string r = to_lower(range);
+  const std::string t = to_lower(tag);
+  return t == r || (t.size() > r.size() && t.starts_with(r) && t[r.size()] == '-');
+}
+
+// The one entry of a language map a canonical answer keeps (Communication 2.1.3: "apply the
+// Accept-Language header as described in RFC 2616 ... to each language map individually"). RFC 2616
+// 14.4: a tag's quality is that of the longest range matching it, "*" matching the tags no other range
+// matches; `languages` is ordered by quality, so a lower index is a better tag. When no range matches any
+// entry (the client would accept none), an entry of the same primary language as the most preferred range
+// possible ("en-US" asked, "en-GB" there), else the map's first entry: the answer still has one.
 void pick_language(json& map, const std::vector<std::string>& languages) {
   if (!map.is_object() || map.size() <= 1) return;
-  const auto primary = [](const std::string& tag) { return tag.substr(0, tag.find('-')); };
+  constexpr std::size_t kUnmatched = static_cast<std::size_t>(-1);
   std::optional<std::string> chosen;
-  for (const auto& wanted : languages) {
-    if (wanted == "*") break;
-    for (const auto& [tag, text] : map.items()) {
-      if (to_lower(tag) == to_lower(wanted)) chosen = tag;
+  std::size_t chosen_rank = kUnmatched;
+  for (const auto& [tag, text] : map.items()) {
+    std::size_t rank = kUnmatched;
+    std::size_t any = kUnmatched;
+    std::size_t longest = 0;
+    for (std::size_t i = 0; i < languages.size(); ++i) {
+      if (languages[i] == "*") {
+        any = std::min(any, i);
+      } else if (languages[i].size() > longest && range_matches(languages[i], tag)) {
+        longest = languages[i].size();
+        rank = i;
+      }
     }
-    if (chosen) break;
+    if (rank == kUnmatched) rank = any;
+    if (rank < chosen_rank) {
+      chosen = tag;
+      chosen_rank = rank;
+    }
+  }
+  const auto primary = [](const std::string& tag) { return to_lower(tag.substr(0, tag.find('-'))); };
+  for (std::size_t i = 0; !chosen && i < languages.size(); ++i) {
     for (const auto& [tag, text] : map.items()) {
-      if (to_lower(primary(tag)) == to_lower(primary(wanted))) {
+      if (languages[i] != "*" && primary(tag) == primary(languages[i])) {
         chosen = tag;
         break;
       }
     }
-    if (chosen) break;
   }
   if (!chosen) chosen = map.begin().key();
-  map = json{{*chosen, map[*chosen]}};
+  json kept = json::object();
+  kept[*chosen] = std::move(map[*chosen]);
+  map = std::move(kept);
 }
 
 void canonical_in(json& s, const std::vector<std::string>& languages) {
@@ -372,7 +483,7 @@ std::vector<std::string> accepted_languages(std::string_view header) {
     std::string_view part = header.substr(start, end - start);
     double q = 1.0;
     if (const auto semi = part.find(';'); semi != std::string_view::npos) {
-      const auto params = part.substr(semi + 1);
+      const std::string params = to_lower(std::string(part.substr(semi + 1)));  // "Q=0.5" is "q=0.5"
       if (const auto qpos = params.find("q="); qpos != std::string_view::npos) {
         try {
           q = std::stod(std::string(params.substr(qpos + 2)));
@@ -458,8 +569,9 @@ core::Result<StatementColumns> columns_of(const json& s) {
     c.activity_id = object.value("id", "");
   } else if (type == "Agent" || type == "Group") {
     c.object_agent_key = actor_key(object);
-  } else if (type == "StatementRef" && c.verb_id == "http://adlnet.gov/expapi/verbs/voided") {
-    c.voids = to_lower(object.value("id", ""));
+  } else if (type == "StatementRef") {
+    c.statement_ref = to_lower(object.value("id", ""));
+    if (c.verb_id == "http://adlnet.gov/expapi/verbs/voided") c.voids = c.statement_ref;
   }
   if (s.contains("context") && s["context"].is_object() && s["context"].contains("registration") &&
       s["context"]["registration"].is_string()) {

@@ -23,11 +23,29 @@ namespace edfleet::ingest::xapi {
 // to 0.01 s (Data 4.6). Expects a valid statement (validate_statement first).
 nlohmann::json comparison_form(const nlohmann::json& statement);
 
-// What the LRS changes in an accepted statement before storing it: under 2.0 the timestamps (statement
-// and SubStatement) are rewritten as the same instant in UTC (Data 4.5: the LRS SHOULD* return UTC).
-// 1.0.3 statements keep their serialisation. Call after validate_statement; it does not change the
-// comparison hash (the comparison form normalises timestamps itself).
+// What the LRS changes in an accepted statement before storing it:
+//  - every version: a contextActivities property given as a single Activity (parent, grouping, category,
+//    other; in the statement and in a SubStatement) becomes an array of that one Activity (Data 2.4.6.2:
+//    "the LRS MUST return every value in the contextActivities Object as an array");
+//  - under 2.0 the timestamps (statement and SubStatement) are rewritten as the same instant in UTC
+//    (Data 4.5: the LRS SHOULD* return UTC). 1.0.3 statements otherwise keep their serialisation.
+// Call after validate_statement; it does not change the comparison hash (the comparison form makes the
+// same changes itself).
 void normalise_for_storage(nlohmann::json& statement, Version version);
+
+// Whether normalise_for_storage would change `statement`: lets the write path store most statements
+// without copying them.
+bool changed_for_storage(const nlohmann::json& statement, Version version);
+
+// What GET answers of a stored statement, for a request of `version`: contextActivities given as single
+// objects as arrays (Data 2.4.6.2; statements stored before the LRS made them arrays on write), and under
+// 2.0 every timestamp (statement, SubStatement) as the same instant in UTC (Data 4.5: the LRS SHOULD*
+// return UTC; statements stored under 1.0.3 keep the zone they were sent with).
+void normalise_for_answer(nlohmann::json& statement, Version version);
+
+// normalise_for_answer on a stored statement's text (the exact format). Returns the text as it is,
+// without parsing it, when nothing needs changing: what the LRS stores now.
+std::string as_answered(const std::string& statement_text, Version version);
 
 // SHA-256 (hex) of the comparison form's canonical serialisation (keys sorted): equal hashes mean
 // equal statements by the spec's comparison rules.
@@ -44,8 +62,11 @@ std::string actor_key(const nlohmann::json& actor);
 nlohmann::json ids_format(const nlohmann::json& statement);
 
 // GET format=canonical: every language map (Verb display, Activity name/description, interaction
-// component and attachment descriptions) reduced to the one entry that best matches `languages`
-// (Accept-Language order: exact tag, then same primary language, else the first entry).
+// component and attachment display/descriptions, in the statement and its SubStatement and context
+// activities) reduced to the one entry that best matches `languages` (Accept-Language ranges, most
+// preferred first, matched as RFC 2616 14.4 says: the longest range equal to the tag or a prefix of it
+// followed by "-" gives its quality, "*" any other tag; when no range matches any entry, one of the same
+// primary language, else the first entry).
 nlohmann::json canonical_format(const nlohmann::json& statement, const std::vector<std::string>& languages);
 
 // The language ranges of an Accept-Language header, most preferred first ("fr-CH, fr;q=0.9, *;q=0.1").
@@ -61,6 +82,7 @@ struct StatementColumns {
   std::optional<std::string> activity_id;        // object is an Activity
   std::optional<std::string> registration;       // context.registration, lower-case
   std::optional<std::string> voids;              // a voiding statement's target id, lower-case
+  std::optional<std::string> statement_ref;      // the target id of a StatementRef object (any verb), lower-case
   std::vector<std::string> related_agents;       // actor keys of every Agent/Group mentioned (unique)
   std::vector<std::string> related_activities;   // ids of every Activity mentioned (unique)
 };

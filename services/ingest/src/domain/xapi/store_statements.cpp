@@ -295,16 +295,19 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     const json& s = statements[i];
     core::Timestamp occurred = stored;
     std::string text;
-    if (request.version == Version::k2_0) {
-      json copy = s;
-      copy["id"] = ids[i];
-      normalise_for_storage(copy, request.version);  // 2.0: timestamps stored in UTC
-      if (copy.contains("timestamp")) occurred = *parse_timestamp(copy["timestamp"].get<std::string>(), request.version);
-      text = as_stored(copy, ids[i], stored_text, request.authority, request.version);
-    } else {
-      if (s.contains("timestamp")) occurred = *parse_timestamp(s["timestamp"].get<std::string>(), request.version);
-      text = as_stored(s, ids[i], stored_text, request.authority, request.version);
+    // Stored as sent unless the LRS normalises something (context activities as arrays; 2.0 timestamps
+    // in UTC): most statements are not copied.
+    json normalised;
+    const bool changed = changed_for_storage(s, request.version);
+    if (changed) {
+      normalised = s;
+      normalise_for_storage(normalised, request.version);
     }
+    const json& storing = changed ? normalised : s;
+    if (storing.contains("timestamp")) {
+      occurred = *parse_timestamp(storing["timestamp"].get<std::string>(), request.version);
+    }
+    text = as_stored(storing, ids[i], stored_text, request.authority, request.version);
     if (text.size() > settings_.max_statement_bytes) {
       release_claims(mine, request.tenant);
       return core::Error{core::ErrorCode::kResourceExhausted,
