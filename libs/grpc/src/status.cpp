@@ -14,7 +14,8 @@ StatusCode to_status_code(ErrorCode code) {
     case ErrorCode::kFailedPrecondition: return StatusCode::FAILED_PRECONDITION;
     case ErrorCode::kPermissionDenied: return StatusCode::PERMISSION_DENIED;
     case ErrorCode::kUnauthenticated: return StatusCode::UNAUTHENTICATED;
-    case ErrorCode::kResourceExhausted: return StatusCode::RESOURCE_EXHAUSTED;
+    case ErrorCode::kResourceExhausted:
+    case ErrorCode::kTooLarge: return StatusCode::RESOURCE_EXHAUSTED;
     case ErrorCode::kUnavailable: return StatusCode::UNAVAILABLE;
     case ErrorCode::kDeadlineExceeded: return StatusCode::DEADLINE_EXCEEDED;
     case ErrorCode::kUnimplemented: return StatusCode::UNIMPLEMENTED;

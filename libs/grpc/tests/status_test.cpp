@@ -26,6 +26,8 @@ TEST_CASE("every domain error code maps to its gRPC code and back") {
     CHECK(edfleet::grpc::to_status_code(domain) == grpc_code);
     CHECK(edfleet::grpc::to_error_code(grpc_code) == domain);
   }
+  // A size limit is RESOURCE_EXHAUSTED in gRPC too (and 413, not 429, over HTTP: libs/http).
+  CHECK(edfleet::grpc::to_status_code(ErrorCode::kTooLarge) == StatusCode::RESOURCE_EXHAUSTED);
 }
 
 TEST_CASE("gRPC codes without a domain counterpart map to internal, out of range to invalid") {

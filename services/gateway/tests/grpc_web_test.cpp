@@ -59,7 +59,7 @@ TEST_CASE("the frame parser enforces the message size limit from the declared le
   // Only the header: the limit is checked before the payload is buffered.
   auto r = parser.feed(frame_header(0, 11), frames);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == ErrorCode::kResourceExhausted);
+  CHECK(r.error().code == ErrorCode::kTooLarge);
   CHECK_THAT(r.error().message, Catch::Contains("11 bytes") && Catch::Contains("10 bytes"));
   CHECK_FALSE(parser.feed(frame(0, "a"), frames).ok());  // stays failed
   CHECK_FALSE(parser.finish().ok());

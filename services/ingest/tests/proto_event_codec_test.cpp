@@ -156,7 +156,7 @@ TEST_CASE("HTTP bodies: whole-body errors", "[http]") {
   CHECK(decode_http_events("", 10).error().code == core::ErrorCode::kInvalidArgument);
   CHECK(decode_http_events("42", 10).error().code == core::ErrorCode::kInvalidArgument);
   CHECK(decode_http_events(R"("event")", 10).error().code == core::ErrorCode::kInvalidArgument);
-  CHECK(decode_http_events("[{},{},{}]", 2).error().code == core::ErrorCode::kResourceExhausted);
+  CHECK(decode_http_events("[{},{},{}]", 2).error().code == core::ErrorCode::kTooLarge);
   const std::string deep = std::string(5000, '[') + std::string(5000, ']');
   CHECK(decode_http_events(deep, 10).error().code == core::ErrorCode::kInvalidArgument);
 }

@@ -306,7 +306,7 @@ TEST_CASE("batch size limit", "[publish]") {
   batch.push_back(sample_event("quiz.submitted", 4));
   const auto result = f.use_case->execute(batch, {});
   REQUIRE_FALSE(result.ok());
-  CHECK(result.error().code == core::ErrorCode::kResourceExhausted);
+  CHECK(result.error().code == core::ErrorCode::kTooLarge);
   CHECK(f.publisher.published.size() == 3);
 
   Fixture d;

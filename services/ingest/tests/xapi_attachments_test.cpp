@@ -250,7 +250,7 @@ TEST_CASE("attachment rule violations are 400 naming the attachment or part", "[
   SECTION("more attachment data than allowed is 413") {
     const auto r = match({s}, {part("essay text")}, true, 5);
     REQUIRE_FALSE(r);
-    CHECK(r.error().code == core::ErrorCode::kResourceExhausted);
+    CHECK(r.error().code == core::ErrorCode::kTooLarge);
   }
 }
 

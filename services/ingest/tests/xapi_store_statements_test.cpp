@@ -268,11 +268,11 @@ TEST_CASE("batch limits: too many statements is 413, an empty batch stores nothi
   const StoreRequest base{"acme", authority_for("acme", ""), Version::k1_0, "1.0.3", std::nullopt, json(), ""};
   StoreRequest many = base;
   many.body = json::array({statement(nullptr), statement(nullptr), statement(nullptr)});
-  CHECK(store.execute(many).error().code == core::ErrorCode::kResourceExhausted);
+  CHECK(store.execute(many).error().code == core::ErrorCode::kTooLarge);
   StoreRequest big = base;
   big.body = statement();
   big.body["result"] = {{"response", std::string(1000, 'x')}};
-  CHECK(store.execute(big).error().code == core::ErrorCode::kResourceExhausted);
+  CHECK(store.execute(big).error().code == core::ErrorCode::kTooLarge);
   StoreRequest empty = base;
   empty.body = json::array();
   const auto r = store.execute(empty);

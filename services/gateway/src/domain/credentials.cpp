@@ -1,5 +1,7 @@
 #include "domain/credentials.h"
 
+#include "edfleet/core/basic_credentials.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -66,15 +68,11 @@ core::Result<Credentials> parse_authorization(std::string_view header) {
     }
     return Credentials{BearerToken{std::string(token)}};
   }
-  if (iequals_prefix(header, "Basic ")) {
-    std::string_view encoded = header.substr(6);
-    while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
-    auto decoded = core::base64_decode(encoded);
-    if (!decoded) return unauthenticated("malformed Basic credentials (not base64)");
-    auto colon = decoded->find(':');
-    if (colon == std::string::npos) return unauthenticated("malformed Basic credentials (no ':')");
-    const std::string user = decoded->substr(0, colon);
-    const std::string password = decoded->substr(colon + 1);
+  if (core::is_basic_authorization(header)) {
+    const auto basic = core::parse_basic_authorization(header);
+    if (!basic) return unauthenticated("malformed Basic credentials (not base64 of user:password)");
+    const std::string& user = basic->user;
+    const std::string& password = basic->password;
     // user = key id, password = secret; or the whole key as the user (empty password) or as the
     // password (user empty or the key's id), for clients that have a single "key" field.
     std::optional<ApiKeyCredential> key;

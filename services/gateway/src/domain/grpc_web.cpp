@@ -59,7 +59,7 @@ core::Result<void> FrameParser::feed(std::string_view chunk, std::vector<Frame>&
                                                     std::to_string(frame_start));
       }
       if (length > max_message_bytes_) {
-        return fail(core::ErrorCode::kResourceExhausted,
+        return fail(core::ErrorCode::kTooLarge,
                     "request message of " + std::to_string(length) + " bytes exceeds the limit of " +
                         std::to_string(max_message_bytes_) + " bytes");
       }

@@ -115,7 +115,7 @@ bool is_form_content_type(std::string_view content_type) {
 }
 
 std::string_view xapi_answer_version(std::string_view request_version) {
-  return trim_blanks(request_version).starts_with("1.0") ? "1.0.3" : "2.0.0";
+  return trim_blanks(request_version).starts_with("2.0") ? "2.0.0" : "1.0.3";
 }
 
 }  // namespace edfleet::gateway

@@ -47,8 +47,9 @@ TakenFormField take_form_field(std::string_view body, std::string_view name);
 // "application/x-www-form-urlencoded; charset=..." and the like.
 bool is_form_content_type(std::string_view content_type);
 
-// The X-Experience-API-Version the gateway answers its own refusals with: 1.0.3 for a 1.0.x
-// client, else 2.0.0 (ingest answers everything it handles itself).
+// The X-Experience-API-Version the gateway answers its own refusals with: 2.0.0 for a 2.0.x client,
+// else 1.0.3 -- ingest's rule for requests without a version it speaks (a 2.0 client accepts 1.0.x
+// answers, Communication 3.3, while 2.0.0 is a new major version to a 1.0.x client).
 std::string_view xapi_answer_version(std::string_view request_version);
 
 }  // namespace edfleet::gateway

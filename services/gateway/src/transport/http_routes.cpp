@@ -18,23 +18,14 @@
 #include "edfleet/grpc/status.h"
 #include "edfleet/http/alternate_syntax.h"
 #include "edfleet/http/header_values.h"
+#include "edfleet/http/status.h"
 
 namespace edfleet::gateway {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The HTTP status for a gateway refusal.
-int http_status(core::ErrorCode code) {
-  switch (code) {
-    case core::ErrorCode::kUnauthenticated: return 401;
-    case core::ErrorCode::kPermissionDenied: return 403;
-    case core::ErrorCode::kResourceExhausted: return 429;
-    case core::ErrorCode::kUnavailable: return 503;
-    case core::ErrorCode::kInvalidArgument: return 400;
-    default: return 500;
-  }
-}
+
 
 // {"error": {"code": "UNAUTHENTICATED", "message": "..."}}, with gRPC code names like ingest's errors.
 void send_error(httplib::Response& res, int status, core::ErrorCode code, const std::string& message,
@@ -123,7 +114,7 @@ void forward(Forwarding& f, const ForwardedRoute& how, const std::string& addres
         how.xapi ? std::string(xapi_policy_method(req.method, http::alternate_method(req).reads())) : how.policy_method;
     auto admitted = f.gate.admit(authorization, policy_method, req.remote_addr);
     if (auto* refusal = std::get_if<GateRefusal>(&admitted)) {
-      const int status = http_status(refusal->error.code);
+      const int status = http::http_status(refusal->error.code);
       nlohmann::json extra = nlohmann::json::object();
       std::string message = refusal->error.message;
       if (status == 401) res.set_header("WWW-Authenticate", "Basic realm=\"edfleet\", Bearer realm=\"edfleet\"");

@@ -81,7 +81,7 @@ PublishBatch::PublishBatch(EventPublisher& publisher, AcceptedEventLedger& ledge
 
 core::Result<BatchResult> PublishBatch::execute(std::vector<EventEnvelope> events, const BatchContext& context) {
   if (events.size() > settings_.max_batch_events) {
-    return core::Error{core::ErrorCode::kResourceExhausted,
+    return core::Error{core::ErrorCode::kTooLarge,
                        "A batch holds at most " + std::to_string(settings_.max_batch_events) + " events; this one has " +
                            std::to_string(events.size()) + ". Split it into smaller batches.",
                        "events"};

@@ -8,6 +8,7 @@
 #include "edfleet/grpc/metadata.h"
 #include "edfleet/grpc/status.h"
 #include "edfleet/http/caller.h"
+#include "edfleet/http/status.h"
 #include "transport/publishing_caller.h"
 
 namespace edfleet::ingest {
@@ -74,14 +75,6 @@ void send_error(httplib::Response& res, int status, std::string_view code, const
   res.set_content(body.dump(), "application/json");
 }
 
-int http_status(core::ErrorCode code) {
-  switch (code) {
-    case core::ErrorCode::kInvalidArgument: return 400;
-    case core::ErrorCode::kResourceExhausted: return 413;
-    case core::ErrorCode::kUnavailable: return 503;
-    default: return 500;
-  }
-}
 
 // The gRPC-style name ("INVALID_ARGUMENT"), so HTTP and gRPC clients see the same codes.
 std::string_view code_name(core::ErrorCode code) {
@@ -121,7 +114,7 @@ core::Result<std::vector<DecodedEvent>> decode_http_events(std::string_view body
     return core::Error::invalid("The body must be one event (a JSON object) or an array of events.");
   }
   if (root.size() > max_events) {
-    return core::Error{core::ErrorCode::kResourceExhausted,
+    return core::Error{core::ErrorCode::kTooLarge,
                        "A batch holds at most " + std::to_string(max_events) + " events; this one has " +
                            std::to_string(root.size()) + ". Split it into smaller batches.",
                        "events"};
@@ -161,13 +154,13 @@ void add_http_routes(httplib::Server& server, PublishHandler& handler, std::size
     }
     auto decoded = decode_http_events(req.body, handler.max_batch_events());
     if (!decoded.ok()) {
-      send_error(res, http_status(decoded.error().code), code_name(decoded.error().code), decoded.error().message,
+      send_error(res, http::http_status(decoded.error().code), code_name(decoded.error().code), decoded.error().message,
                  decoded.error().field);
       return;
     }
     auto result = handler.publish(std::move(decoded).value(), caller_tenant.value(), trace_id);
     if (!result.ok()) {
-      send_error(res, http_status(result.error().code), code_name(result.error().code), result.error().message,
+      send_error(res, http::http_status(result.error().code), code_name(result.error().code), result.error().message,
                  result.error().field);
       return;
     }

@@ -18,7 +18,7 @@ IngestGrpcService::IngestGrpcService(PublishHandler& handler) : handler_(handler
   if (static_cast<std::size_t>(request->events_size()) > handler_.max_batch_events()) {
     // Refuse before decoding anything.
     return edfleet::grpc::to_status(core::Error{
-        core::ErrorCode::kResourceExhausted,
+        core::ErrorCode::kTooLarge,
         "A batch holds at most " + std::to_string(handler_.max_batch_events()) + " events; this one has " +
             std::to_string(request->events_size()) + ". Split it into smaller batches.",
         "events"});

@@ -33,7 +33,7 @@ core::Result<v1::PublishResponse> PublishHandler::publish(std::vector<DecodedEve
   core::log::TraceScope trace_scope(trace_id);
   const std::size_t max = max_batch_events();
   if (events.size() > max) {
-    return core::Error{core::ErrorCode::kResourceExhausted,
+    return core::Error{core::ErrorCode::kTooLarge,
                        "A batch holds at most " + std::to_string(max) + " events; this one has " +
                            std::to_string(events.size()) + ". Split it into smaller batches.",
                        "events"};

@@ -1,6 +1,8 @@
 #include "transport/xapi_http.h"
 
+#include "edfleet/core/basic_credentials.h"
 #include "edfleet/http/alternate_syntax.h"
+#include "edfleet/http/status.h"
 #include "edfleet/http/caller.h"
 
 #include <openssl/crypto.h>
@@ -26,19 +28,6 @@ using nlohmann::json;
 
 constexpr int kMaxJsonDepth = 100;
 
-std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t size = static_cast<std::size_t>(n);
-  // EVP_DecodeBlock counts the padding as zero bytes; drop them.
-  if (text.ends_with("==")) size -= 2;
-  else if (text.ends_with("=")) size -= 1;
-  out.resize(size);
-  return out;
-}
 
 bool equal_secret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -46,20 +35,6 @@ bool equal_secret(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-int http_status(core::ErrorCode code) {
-  switch (code) {
-    case core::ErrorCode::kInvalidArgument: return 400;
-    case core::ErrorCode::kUnauthenticated: return 401;
-    case core::ErrorCode::kPermissionDenied: return 403;
-    case core::ErrorCode::kNotFound: return 404;
-    case core::ErrorCode::kConflict:
-    case core::ErrorCode::kAlreadyExists: return 409;
-    case core::ErrorCode::kFailedPrecondition: return 412;
-    case core::ErrorCode::kResourceExhausted: return 413;
-    case core::ErrorCode::kUnavailable: return 503;
-    default: return 500;
-  }
-}
 
 void send_error(httplib::Response& res, const core::Error& error) {
   json body = {{"error",
@@ -117,15 +92,11 @@ core::Result<XapiCaller> authenticate(const httplib::Request& req, const XapiAut
   }
   const std::string authorization = req.get_header_value("Authorization");
   if (authorization.empty()) return unauthenticated("Credentials are required (HTTP Basic).");
-  if (authorization.size() < 6 || authorization.substr(0, 6) != "Basic ") {
-    return unauthenticated("Only HTTP Basic credentials are accepted.");
-  }
-  const auto decoded = base64_decode(std::string_view(authorization).substr(6));
-  if (!decoded) return unauthenticated("The Basic credentials are not valid base64.");
-  const auto colon = decoded->find(':');
-  if (colon == std::string::npos) return unauthenticated("The Basic credentials must be user:password.");
-  const std::string user = decoded->substr(0, colon);
-  const std::string password = decoded->substr(colon + 1);
+  if (!core::is_basic_authorization(authorization)) return unauthenticated("Only HTTP Basic credentials are accepted.");
+  const auto basic = core::parse_basic_authorization(authorization);
+  if (!basic) return unauthenticated("The Basic credentials are not base64 of user:password.");
+  const std::string& user = basic->user;
+  const std::string& password = basic->password;
   const auto entry = basic_credentials.find(user);
   if (entry == basic_credentials.end()) return unauthenticated("Unknown user or wrong password.");
   const auto sep = entry->second.find(':');

@@ -16,6 +16,7 @@
 #include "edfleet/core/clock.h"
 #include "edfleet/core/ids.h"
 #include "edfleet/core/result.h"
+#include "edfleet/http/status.h"
 #include "edfleet/identity/caller_identity.h"
 
 namespace edfleet::ingest {
@@ -23,8 +24,8 @@ namespace edfleet::ingest {
 inline constexpr const char* kVersionHeader = "X-Experience-API-Version";
 inline constexpr const char* kConsistentHeader = "X-Experience-API-Consistent-Through";
 
-// The HTTP status of a domain error (400, 401, 403, 404, 409, 412, 413, 503; else 500).
-int http_status(core::ErrorCode code);
+// The HTTP status of a domain error: the fleet's one mapping (libs/http).
+using http::http_status;
 
 // Answers `error` as {"error":{"code","message","field"}} with its status (and WWW-Authenticate on
 // 401, Retry-After on 503).

@@ -16,7 +16,8 @@ enum class ErrorCode {
   kFailedPrecondition,
   kPermissionDenied,
   kUnauthenticated,
-  kResourceExhausted,
+  kResourceExhausted,   // a rate, quota or concurrency limit (HTTP 429)
+  kTooLarge,            // a request, batch or message over its size limit (HTTP 413; gRPC RESOURCE_EXHAUSTED)
   kUnavailable,         // a dependency is down; retrying later may succeed
   kDeadlineExceeded,
   kUnimplemented,

@@ -108,7 +108,7 @@ core::Result<MatchedAttachments> match_attachments(const std::vector<json>& stat
     if (by_hash.emplace(declared, ReceivedPart{&part, i}).second) matched.total_bytes += part.body.size();
   }
   if (matched.total_bytes > max_bytes) {
-    return core::Error{core::ErrorCode::kResourceExhausted,
+    return core::Error{core::ErrorCode::kTooLarge,
                        "The attachments of one request may hold at most " + std::to_string(max_bytes) +
                            " bytes; got " + std::to_string(matched.total_bytes) + ".",
                        {}};

@@ -127,7 +127,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
   std::vector<json> single;
   if (batch) {
     if (request.body.size() > settings_.max_batch_statements) {
-      return core::Error{core::ErrorCode::kResourceExhausted,
+      return core::Error{core::ErrorCode::kTooLarge,
                          "A batch holds at most " + std::to_string(settings_.max_batch_statements) +
                              " statements; got " + std::to_string(request.body.size()) + ".",
                          {}};
@@ -310,7 +310,7 @@ core::Result<StoreResult> StoreStatements::execute(const StoreRequest& request) 
     text = as_stored(storing, ids[i], stored_text, request.authority, request.version);
     if (text.size() > settings_.max_statement_bytes) {
       release_claims(mine, request.tenant);
-      return core::Error{core::ErrorCode::kResourceExhausted,
+      return core::Error{core::ErrorCode::kTooLarge,
                          statement_name(batch, i) + " is " + std::to_string(text.size()) +
                              " bytes as stored; the limit is " + std::to_string(settings_.max_statement_bytes) + ".",
                          where(batch, i)};
