@@ -57,6 +57,8 @@ TEST_CASE("creating a key validates tenant, name and roles") {
   CHECK(service.create("Acme", "n", {"admin"}).error().field == "tenant");
   CHECK(service.create("acme", "", {"admin"}).error().field == "name");
   CHECK(service.create("acme", "a\nb", {"admin"}).error().field == "name");
+  CHECK(service.create("acme", "a\x7f", {"admin"}).error().field == "name");  // DEL is a control
+  CHECK(service.create("acme", "Laptop de Jos\xc3\xa9", {"admin"}).ok());     // UTF-8 is a name
   CHECK(service.create("acme", "n", {}).error().field == "roles");
   CHECK(service.create("acme", "n", {"root"}).error().field == "roles");
 }

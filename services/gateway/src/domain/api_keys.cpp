@@ -36,7 +36,11 @@ core::Result<CreatedApiKey> ApiKeyService::create(const std::string& tenant, con
                                                   const std::vector<std::string>& roles) {
   if (!is_tenant_slug(tenant)) return core::Error::invalid("tenant must be a slug [a-z0-9][a-z0-9_-]{0,62}", "tenant");
   if (name.empty() || name.size() > 200 ||
-      !std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20; })) {
+      // UTF-8 names are fine; C0 controls and DEL are not (names reach logs and terminals).
+      !std::all_of(name.begin(), name.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte >= 0x20 && byte != 0x7F;
+      })) {
     return core::Error::invalid("name must be 1 to 200 characters without control characters", "name");
   }
   if (roles.empty()) return core::Error::invalid("a key needs at least one role", "roles");
