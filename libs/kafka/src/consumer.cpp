@@ -478,6 +478,7 @@ class ConsumerLoop::Impl {
                      "earliest offset instead of skipping records",
                      fields);
     count(errors_, "kind", "offset_out_of_range");
+    if (config_.on_records_lost) config_.on_records_lost();
     return RD_KAFKA_OFFSET_BEGINNING;
   }
 
@@ -590,6 +591,7 @@ class ConsumerLoop::Impl {
                        "offset (records may have been lost to retention)",
                        {{"group", self->config_.group_id}, {"detail", text}});
       self->count(self->errors_, "kind", "offset_out_of_range");
+      if (self->config_.on_records_lost) self->config_.on_records_lost();
       return;
     }
     detail::log_line(rk, level, facility, text);

@@ -467,9 +467,13 @@ TEST_CASE("a stored offset beyond the partition's end restarts it at the earlies
   // As when the handler's database outlived the topic (recreated, or a new embedded broker).
   StoredOffsetCase c("out-of-range", {1000});
   c.produce(0, 0, 5);
-  RunningConsumer consumer(c.config(), c.handler, c.producer);
+  std::atomic<int> lost{0};
+  auto config = c.config();
+  config.on_records_lost = [&lost] { ++lost; };
+  RunningConsumer consumer(config, c.handler, c.producer);
   CHECK(c.handled_offsets(0, 5) == std::vector<int64_t>{0, 1, 2, 3, 4});
   CHECK(c.errors("offset_out_of_range") == 1);
+  CHECK(lost.load() == 1);  // and whoever vouches for completeness is told
 }
 
 TEST_CASE("a stored offset beyond the end when the loop was created is out of range even if records "

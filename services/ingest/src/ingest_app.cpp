@@ -1,7 +1,10 @@
 #include "ingest_app.h"
 
+#include <prometheus/gauge.h>
+
 #include "domain/validation.h"
 #include "edfleet/core/log.h"
+#include "edfleet/core/time_format.h"
 #include "edfleet/contracts/topics.h"
 #include "transport/http_routes.h"
 #include "transport/xapi_document_routes.h"
@@ -172,6 +175,22 @@ IngestApp::IngestApp(const service::CommonConfig& common, const IngestConfig& co
   consumer.topics = {std::string(contracts::kEventsTopic)};
   consumer.client_id = "edfleet-ingest-xapi";
   consumer.registry = &registry;
+  // Records lost unread to retention: Consistent-Through stops vouching (it must not pass a statement
+  // the store will never hold), and says so in the log and in edfleet_ingest_xapi_records_lost.
+  auto& records_lost = prometheus::BuildGauge()
+                           .Name("edfleet_ingest_xapi_records_lost")
+                           .Help("1 once the xAPI materialiser found records lost unread (retention); "
+                                 "Consistent-Through is frozen from then on")
+                           .Register(registry)
+                           .Add({});
+  consumer.on_records_lost = [this, &records_lost] {
+    if (consistency_.lost()) return;
+    consistency_.records_lost();
+    records_lost.Set(1);
+    core::log::error("xAPI statements may have been lost unread: X-Experience-API-Consistent-Through is frozen "
+                     "and will not pass them; the store needs checking against the producers",
+                     {{"consistent_through", core::format_rfc3339(consistency_.consistent_through())}});
+  };
   materialiser_loop_ = std::make_unique<kafka::ConsumerLoop>(consumer, materialiser_, producer_);
   core::log::info("ingest ready", {{"postgres", pool_.target()},
                                    {"kafka", common.kafka_bootstrap_servers},

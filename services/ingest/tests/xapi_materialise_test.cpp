@@ -79,6 +79,27 @@ TEST_CASE("Consistent-Through: just before the oldest pending statement, else no
   CHECK(tracker.pending_count() == 1);
 }
 
+TEST_CASE("Consistent-Through after records were lost: it never moves again", "[xapi][materialise]") {
+  core::ManualClock clock{*core::parse_rfc3339("2026-11-25T09:30:00Z")};
+  ConsistencyTracker tracker(clock);
+  const auto t1 = clock.now();
+  const std::vector<EventKey> pending = {{"acme", "a"}};
+  tracker.pending(pending, t1);
+  clock.advance(std::chrono::seconds(5));
+  CHECK_FALSE(tracker.lost());
+  tracker.records_lost();  // the materialiser's position was out of range: "a" may be gone
+  CHECK(tracker.lost());
+  const auto frozen = t1 - std::chrono::microseconds(1);
+  CHECK(tracker.consistent_through() == frozen);
+  // Nothing releases it: not settling, not catching up, not time.
+  tracker.settled({"acme", "a"});
+  tracker.caught_up(clock.now());
+  clock.advance(std::chrono::hours(1));
+  CHECK(tracker.consistent_through() == frozen);
+  tracker.records_lost();  // again: the first freeze stands
+  CHECK(tracker.consistent_through() == frozen);
+}
+
 TEST_CASE("Consistent-Through after a restart: held at the floor until caught up", "[xapi][materialise]") {
   using std::chrono::seconds;
   core::ManualClock clock{*core::parse_rfc3339("2026-11-25T09:30:00Z")};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -48,6 +49,11 @@ struct ConsumerConfig {
   std::chrono::milliseconds fetch_wait_max{10};
   std::map<std::string, std::string> extra;  // raw librdkafka properties, applied last
   prometheus::Registry* registry = nullptr;  // edfleet_kafka_consumed_total{group,topic}, ...
+  // Called whenever records this group never handled may be gone: a partition restarted at its
+  // earliest offset because the position was out of range (retention, a recreated topic). On the
+  // loop's or librdkafka's thread; it must be quick and thread-safe. Whoever vouches for having
+  // seen everything (the xAPI Consistent-Through) must stop vouching.
+  std::function<void()> on_records_lost;
 };
 
 // Thrown by a BatchHandler for the record at `index` of the batch it was given, when that record can

@@ -38,10 +38,26 @@ void ConsistencyTracker::caught_up(core::Timestamp as_of) {
 core::Timestamp ConsistencyTracker::consistent_through() const {
   const core::Timestamp now = clock_.now();
   std::lock_guard lock(mutex_);
+  return through_locked(now);
+}
+
+core::Timestamp ConsistencyTracker::through_locked(core::Timestamp now) const {
   core::Timestamp through = now;
   if (!times_.empty()) through = std::min(through, times_.begin()->first - std::chrono::microseconds(1));
   if (floor_) through = std::min(through, *floor_);
+  if (frozen_) through = std::min(through, *frozen_);
   return through;
+}
+
+void ConsistencyTracker::records_lost() {
+  const core::Timestamp now = clock_.now();
+  std::lock_guard lock(mutex_);
+  if (!frozen_) frozen_ = through_locked(now);
+}
+
+bool ConsistencyTracker::lost() const {
+  std::lock_guard lock(mutex_);
+  return frozen_.has_value();
 }
 
 bool ConsistencyTracker::held() const {

@@ -26,7 +26,8 @@ namespace edfleet::ingest::xapi {
 // now when nothing is pending. A pending statement whose stored time is older than `as_of -
 // publish_bound` is settled by caught_up too: it reached the topic before `as_of` or never will, so a
 // statement materialised by another replica (which owns its partition) does not pend forever.
-// Thread-safe.
+// Once records_lost(), the watermark never moves again in this process: it must not pass the
+// stored time of a statement the store will never hold. Thread-safe.
 class ConsistencyTracker {
  public:
   // `publish_bound`: the longest a statement takes from its stored time to the topic (the producer's
@@ -43,16 +44,24 @@ class ConsistencyTracker {
   // and settles pending statements older than as_of - publish_bound.
   void caught_up(core::Timestamp as_of);
   core::Timestamp consistent_through() const;
+  // Records of the topic may be gone unread (the materialiser's position was out of range): from now
+  // on the watermark stays where it is, since statements stored after it may never be materialised.
+  // Reported loudly by the caller; lasts for this process.
+  void records_lost();
+  bool lost() const;
   bool held() const;
   std::size_t pending_count() const;
 
  private:
+  core::Timestamp through_locked(core::Timestamp now) const;
+
   const core::Clock& clock_;
   const std::optional<std::chrono::microseconds> publish_bound_;
   mutable std::mutex mutex_;
   std::map<EventKey, core::Timestamp> pending_;
   std::set<std::pair<core::Timestamp, EventKey>> times_;  // pending_, by stored time
   std::optional<core::Timestamp> floor_;  // set while held
+  std::optional<core::Timestamp> frozen_;  // set once records were lost
 };
 
 }  // namespace edfleet::ingest::xapi
