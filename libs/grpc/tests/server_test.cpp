@@ -1,4 +1,5 @@
 // An edfleet::grpc::Server on loopback with a test implementation of RulesService.
+#include "edfleet/testing/wait.h"
 #include "edfleet/grpc/server.h"
 
 #include <atomic>
@@ -36,13 +37,9 @@ const edfleet::identity::IdentityVerifier& test_verifier() {
   return verifier;
 }
 
+// The one polling wait of the test suite (libs/testing), under this file's name.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
+  return edfleet::testing::wait_until(condition, timeout);
 }
 
 class TestRules final : public rules::RulesService::Service {

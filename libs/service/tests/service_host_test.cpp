@@ -1,6 +1,7 @@
 // ServiceHost in-process: start-up, readiness, the shutdown order and failure handling. The host
 // runs on its own thread (which blocks SIGTERM/SIGINT for itself only); the test thread stops it
 // with request_stop().
+#include "edfleet/testing/wait.h"
 #include "edfleet/service/service_host.h"
 
 #include <unistd.h>
@@ -27,13 +28,9 @@ using edfleet::service::ServiceHost;
 
 namespace {
 
+// The one polling wait of the test suite (libs/testing), under this file's name.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
+  return edfleet::testing::wait_until(condition, timeout);
 }
 
 fs::path temp_ready_file() {
