@@ -94,7 +94,7 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
         latest = std::max(latest, entry.updated);
       }
       // Communication 2.2, Last Modified: for several documents, when the most recent one was modified.
-      if (!entries.empty()) res.set_header("Last-Modified", http_date(latest));
+      if (!entries.empty()) res.set_header("Last-Modified", http::imf_fixdate(latest));
       send_json(res, body.dump());
       return;
     }
@@ -108,7 +108,7 @@ void handle_document(const httplib::Request& req, httplib::Response& res, Docume
           return;
         }
         res.set_header("ETag", xapi::quoted_etag(document->etag));
-        res.set_header("Last-Modified", http_date(document->updated));
+        res.set_header("Last-Modified", http::imf_fixdate(document->updated));
         // If-None-Match on a GET that matches: the client's copy is current (RFC 7232 3.2, 304).
         if (preconditions.if_none_match &&
             !xapi::check_preconditions(kind, DocumentMethod::kGet, {std::nullopt, preconditions.if_none_match},

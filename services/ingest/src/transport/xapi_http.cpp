@@ -352,13 +352,5 @@ core::Result<httplib::Request> alternate_syntax_request(const httplib::Request& 
   return inner;
 }
 
-std::string http_date(core::Timestamp t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  const auto n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(buf, n);
-}
 
 }  // namespace edfleet::ingest

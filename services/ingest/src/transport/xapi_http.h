@@ -16,6 +16,7 @@
 #include "edfleet/core/clock.h"
 #include "edfleet/core/ids.h"
 #include "edfleet/core/result.h"
+#include "edfleet/http/date.h"
 #include "edfleet/http/status.h"
 #include "edfleet/identity/caller_identity.h"
 
@@ -96,7 +97,6 @@ core::Result<void> check_parameters(const httplib::Request& req, std::initialize
 // `params` and in `target`'s query string). kInvalidArgument under xAPI 2.0, which removed the syntax.
 core::Result<httplib::Request> alternate_syntax_request(const httplib::Request& req, httplib::Response& res);
 
-// An HTTP-date (RFC 7231), for Last-Modified.
-std::string http_date(core::Timestamp t);
+
 
 }  // namespace edfleet::ingest

@@ -343,7 +343,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
                                       : "No statement " + id + "."));
             return;
           }
-          res.set_header("Last-Modified", http_date(found->stored));
+          res.set_header("Last-Modified", http::imf_fixdate(found->stored));
           std::string body = formatted(found->statement, params.count("format") ? params["format"] : "exact",
                                        xapi::accepted_languages(req.get_header_value("Accept-Language")),
                                        prepared->version);
@@ -396,7 +396,7 @@ void add_xapi_routes(httplib::Server& server, xapi::StoreStatements& store, core
           latest = std::max(latest, rows[i].stored);
         }
         body += "],\"more\":" + json(more).dump() + "}";
-        if (!rows.empty()) res.set_header("Last-Modified", http_date(latest));
+        if (!rows.empty()) res.set_header("Last-Modified", http::imf_fixdate(latest));
         if (params.count("attachments") && params["attachments"] == "true") {
           std::vector<const std::string*> statements;
           for (const auto& row : rows) statements.push_back(&row.statement);
